@@ -1,0 +1,18 @@
+# `cmake --build build/host --target format-check` fails when a file is not clang-formatted;
+# `--target format` rewrites them.
+find_program(CLANG_FORMAT NAMES clang-format clang-format-14)
+if(CLANG_FORMAT)
+  file(GLOB_RECURSE INFERPI_FORMAT_FILES CONFIGURE_DEPENDS
+       ${CMAKE_SOURCE_DIR}/boot/*.cpp ${CMAKE_SOURCE_DIR}/boot/*.h
+       ${CMAKE_SOURCE_DIR}/mmu/*.cpp ${CMAKE_SOURCE_DIR}/mmu/*.h
+       ${CMAKE_SOURCE_DIR}/runtime/*.cpp ${CMAKE_SOURCE_DIR}/runtime/*.h
+       ${CMAKE_SOURCE_DIR}/drivers/*.cpp ${CMAKE_SOURCE_DIR}/drivers/*.h
+       ${CMAKE_SOURCE_DIR}/engines/*.cpp ${CMAKE_SOURCE_DIR}/engines/*.h
+       ${CMAKE_SOURCE_DIR}/tests/*.cpp ${CMAKE_SOURCE_DIR}/tests/*.h)
+  add_custom_target(format-check
+    COMMAND ${CLANG_FORMAT} --dry-run --Werror ${INFERPI_FORMAT_FILES}
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR} COMMENT "clang-format check")
+  add_custom_target(format
+    COMMAND ${CLANG_FORMAT} -i ${INFERPI_FORMAT_FILES}
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR} COMMENT "clang-format")
+endif()

@@ -1,0 +1,102 @@
+// Engine: one model family's forward pass behind one virtual interface. The app, the host
+// CLI and the tests only ever talk to this. An engine owns a KV cache of `context_length()`
+// positions; forward() appends tokens at position() and advances it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "engines/core/chat.h"
+#include "engines/core/dtype.h"
+#include "engines/core/tokenizer.h"
+#include "runtime/core/arena.h"
+#include "runtime/core/status.h"
+
+namespace inferpi {
+
+struct ModelInfo {
+  char engine[16] = {};        // "GPT2", "Llama", ...
+  char architecture[32] = {};  // "nanochat", "llama", "qwen2", ...
+  char dtype[16] = {};         // dominant weight type, "f16", "q8_0", "mixed" ...
+  int n_layers = 0;
+  int dim = 0;
+  int n_heads = 0;
+  int n_kv_heads = 0;
+  int head_dim = 0;
+  int hidden_dim = 0;
+  int vocab_size = 0;
+  int max_context = 0;  // what the model was trained for
+  uint64_t n_params = 0;
+  uint64_t weight_bytes = 0;  // bytes of weights streamed per decoded token (for /bench)
+};
+
+// The loaded files an engine is built from. Weights stay where they are (no copy).
+struct ModelFiles {
+  const uint8_t* model = nullptr;
+  size_t model_size = 0;
+  const uint8_t* tokenizer = nullptr;  // null when the model file carries it (GGUF)
+  size_t tokenizer_size = 0;
+};
+
+struct EngineOptions {
+  int max_context = 0;  // 0 = the model's own context length (capped by kDefaultContextCap)
+  static constexpr int kDefaultContextCap = 4096;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  virtual const ModelInfo& info() const = 0;
+  virtual const Tokenizer& tokenizer() const = 0;
+  virtual ChatFormat& chat_format() = 0;
+
+  // Tokens currently in the KV cache, and its capacity.
+  virtual int position() const = 0;
+  virtual int context_length() const = 0;
+  // Forget the conversation (KV cache and any carried state such as nanochat's smear).
+  virtual void reset() = 0;
+
+  // Runs `n` tokens at positions position()..position()+n-1 and advances position().
+  // Engines process them in chunks (batched prefill). Afterwards logits() holds the logits
+  // after the last token. If `all_logits` is non-null it receives [n, vocab] logits for
+  // every position (tests, perplexity). Fails cleanly when the context would overflow.
+  virtual Status forward(const int* tokens, int n, float* all_logits = nullptr) = 0;
+  virtual const float* logits() const = 0;
+};
+
+// The registry picks the engine for a model file from its magic/header. Adding an engine
+// is one new EngineFactory and one line in registry.cpp.
+struct ModelSummary {
+  char engine[16] = {};
+  char architecture[32] = {};
+  char dtype[16] = {};
+  uint64_t n_params = 0;
+};
+
+struct EngineFactory {
+  const char* name;
+  // Cheap check on the first bytes of the model file (at least 4 KiB or the whole file).
+  bool (*probe)(const uint8_t* head, size_t head_size);
+  // Menu line information from the same bytes; may fail with a clear message.
+  Status (*describe)(const uint8_t* head, size_t head_size, uint64_t file_size,
+                     ModelSummary* out);
+  // Builds the engine; everything it needs (KV cache, scratch, the engine object itself)
+  // comes from `arena`, so resetting the arena to a mark frees it all.
+  Status (*create)(const ModelFiles& files, const EngineOptions& options, Arena& arena,
+                   Engine** out);
+};
+
+const EngineFactory* find_engine(const uint8_t* head, size_t head_size);
+Status describe_model(const uint8_t* head, size_t head_size, uint64_t file_size,
+                      ModelSummary* out);
+Status create_engine(const ModelFiles& files, const EngineOptions& options, Arena& arena,
+                     Engine** out);
+
+// Placement helper: constructs a T inside the arena (never destroyed: the arena reset frees it).
+template <typename T, typename... Args>
+T* arena_new(Arena& arena, Args&&... args) {
+  void* p = arena.alloc(sizeof(T), alignof(T) < 64 ? 64 : alignof(T));
+  return p ? new (p) T(static_cast<Args&&>(args)...) : nullptr;
+}
+
+}  // namespace inferpi

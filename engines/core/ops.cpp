@@ -1,0 +1,149 @@
+#include "engines/core/ops.h"
+
+#include "engines/core/kernels.h"
+#include "runtime/core/kmath.h"
+
+namespace inferpi {
+
+namespace ref {
+
+void matvec(float* out, const Tensor& W, const float* x) {
+  float row_buf[4096];
+  const int64_t cols = W.cols;
+  for (int64_t r = 0; r < W.rows; r++) {
+    float acc = 0;
+    if (W.type == DType::F32) {
+      const float* w = reinterpret_cast<const float*>(W.row(r));
+      for (int64_t c = 0; c < cols; c++) acc += w[c] * x[c];
+    } else {
+      // Dequantize in chunks that fit the stack buffer (rows can be longer than 4096).
+      for (int64_t c0 = 0; c0 < cols; c0 += 4096) {
+        int64_t n = cols - c0 < 4096 ? cols - c0 : 4096;
+        if (c0 == 0 && n == cols) {
+          tensor_dequantize_row(W, r, row_buf);
+        } else {
+          for (int64_t c = 0; c < n; c++) row_buf[c] = tensor_get(W, r, c0 + c);
+        }
+        for (int64_t c = 0; c < n; c++) acc += row_buf[c] * x[c0 + c];
+      }
+    }
+    out[r] = acc;
+  }
+}
+
+}  // namespace ref
+
+namespace ops {
+
+void matvec(float* out, const Tensor& W, const float* x) { kernels::matvec(out, W, x); }
+
+void matmul(float* out, const Tensor& W, const float* x, int n) {
+  kernels::matmul(out, W, x, n);
+}
+
+float dot(const float* a, const float* b, int n) {
+  float acc = 0;
+  for (int i = 0; i < n; i++) acc += a[i] * b[i];
+  return acc;
+}
+
+static float weight_at(const Tensor& w, int i) { return w.empty() ? 1.0f : tensor_get(w, 0, i); }
+
+void rmsnorm(float* out, const float* x, const Tensor& weight, int n, float eps) {
+  float ss = 0;
+  for (int i = 0; i < n; i++) ss += x[i] * x[i];
+  float inv = 1.0f / kmath::sqrtf(ss / float(n) + eps);
+  for (int i = 0; i < n; i++) out[i] = x[i] * inv * weight_at(weight, i);
+}
+
+void layernorm(float* out, const float* x, const Tensor& weight, const Tensor& bias, int n,
+               float eps) {
+  float mean = 0;
+  for (int i = 0; i < n; i++) mean += x[i];
+  mean /= float(n);
+  float var = 0;
+  for (int i = 0; i < n; i++) var += (x[i] - mean) * (x[i] - mean);
+  var /= float(n);
+  float inv = 1.0f / kmath::sqrtf(var + eps);
+  for (int i = 0; i < n; i++) {
+    float b = bias.empty() ? 0.0f : tensor_get(bias, 0, i);
+    out[i] = (x[i] - mean) * inv * weight_at(weight, i) + b;
+  }
+}
+
+void softmax(float* x, int n) {
+  float max = x[0];
+  for (int i = 1; i < n; i++) max = x[i] > max ? x[i] : max;
+  float sum = 0;
+  for (int i = 0; i < n; i++) {
+    x[i] = kmath::expf(x[i] - max);
+    sum += x[i];
+  }
+  float inv = 1.0f / sum;
+  for (int i = 0; i < n; i++) x[i] *= inv;
+}
+
+void add(float* x, const float* y, int n) {
+  for (int i = 0; i < n; i++) x[i] += y[i];
+}
+
+void add_bias(float* x, const Tensor& bias, int n) {
+  for (int i = 0; i < n; i++) x[i] += tensor_get(bias, 0, i);
+}
+
+void swiglu(float* gate, const float* up, int n) {
+  for (int i = 0; i < n; i++) {
+    float g = gate[i];
+    gate[i] = g / (1.0f + kmath::expf(-g)) * up[i];
+  }
+}
+
+void relu_squared(float* x, int n) {
+  for (int i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] * x[i] : 0.0f;
+}
+
+void rope_table(float* cos_out, float* sin_out, int pos, int rot_dim, double theta) {
+  for (int i = 0; i < rot_dim / 2; i++) {
+    // Frequencies computed as the references do: float32 inv_freq, then pos * inv_freq.
+    float inv_freq = float(1.0 / kmath::pow(theta, double(2 * i) / double(rot_dim)));
+    float angle = float(pos) * inv_freq;
+    double s, c;
+    kmath::sincos(double(angle), &s, &c);
+    cos_out[i] = float(c);
+    sin_out[i] = float(s);
+  }
+}
+
+void rope_interleaved(float* head, const float* cos_t, const float* sin_t, int rot_dim) {
+  for (int i = 0; i < rot_dim / 2; i++) {
+    float a = head[2 * i], b = head[2 * i + 1];
+    head[2 * i] = a * cos_t[i] - b * sin_t[i];
+    head[2 * i + 1] = a * sin_t[i] + b * cos_t[i];
+  }
+}
+
+void rope_half_split(float* head, const float* cos_t, const float* sin_t, int rot_dim) {
+  const int half = rot_dim / 2;
+  for (int i = 0; i < half; i++) {
+    float a = head[i], b = head[i + half];
+    head[i] = a * cos_t[i] - b * sin_t[i];
+    head[i + half] = a * sin_t[i] + b * cos_t[i];
+  }
+}
+
+void attend(float* out, const float* q, const float* k_base, const float* v_base, int kv_stride,
+            int head_dim, int first, int last, float scale, float* scores) {
+  for (int p = first; p <= last; p++) {
+    scores[p] = dot(q, k_base + size_t(p) * size_t(kv_stride), head_dim) * scale;
+  }
+  softmax(scores + first, last - first + 1);
+  for (int d = 0; d < head_dim; d++) out[d] = 0;
+  for (int p = first; p <= last; p++) {
+    const float* v = v_base + size_t(p) * size_t(kv_stride);
+    float w = scores[p];
+    for (int d = 0; d < head_dim; d++) out[d] += w * v[d];
+  }
+}
+
+}  // namespace ops
+}  // namespace inferpi
