@@ -175,8 +175,8 @@ Status read_gpt_entries(BlockDevice& disk, const GptGeometry& g, uint8_t* buf,
     crc = crc32_update(crc, buf, size_t(in_this) * g.entry_size);
   }
   if (crc != g.entries_crc) {
-    return Status::error("%s: GPT partition entries CRC32 mismatch (stored %08X, computed %08X)",
-                         disk.name(), g.entries_crc, crc);
+    return Status::error("partition entries CRC32 mismatch (stored %08X, computed %08X)",
+                         g.entries_crc, crc);
   }
   for (uint32_t s = 0; s < sectors; s++) {
     INFERPI_TRY(disk.read(g.entries_lba + s, 1, buf));
@@ -189,10 +189,9 @@ Status read_gpt_entries(BlockDevice& disk, const GptGeometry& g, uint8_t* buf,
       uint64_t first = load_le64(e + 32), last = load_le64(e + 40);
       if (first > last || first < g.first_usable || last > g.last_usable) {
         return Status::error(
-            "%s: GPT entry %u spans LBA %llu..%llu, outside the usable "
-            "range %llu..%llu",
-            disk.name(), index + 1, (unsigned long long)first, (unsigned long long)last,
-            (unsigned long long)g.first_usable, (unsigned long long)g.last_usable);
+            "GPT entry %u spans LBA %llu..%llu, outside the usable range %llu..%llu", index + 1,
+            (unsigned long long)first, (unsigned long long)last, (unsigned long long)g.first_usable,
+            (unsigned long long)g.last_usable);
       }
       if (out->count == PartitionTable::kMaxPartitions) continue;  // keep the first 16
       PartitionInfo& p = out->parts[out->count++];
@@ -216,24 +215,32 @@ Status read_gpt_entries(BlockDevice& disk, const GptGeometry& g, uint8_t* buf,
   return Status::ok();
 }
 
+// One copy of the GPT (header + entry array) at header LBA `lba`.
+Status read_gpt_copy(BlockDevice& disk, uint64_t lba, uint8_t* buf, PartitionTable* out) {
+  GptGeometry g{};
+  INFERPI_TRY(check_gpt_header(disk, lba, buf, &g));
+  out->count = 0;
+  return read_gpt_entries(disk, g, buf, out);
+}
+
 Status read_gpt(BlockDevice& disk, uint8_t* buf, PartitionTable* out) {
   out->scheme = PartitionScheme::kGpt;
   const uint64_t n = disk.sector_count();
-  if (n < 3)
+  if (n < 3) {
     return Status::error("%s: GPT disk too small (%llu sectors)", disk.name(),
                          (unsigned long long)n);
-  GptGeometry g{};
-  Status primary = check_gpt_header(disk, 1, buf, &g);
-  if (!primary) {
-    // The backup header lives in the last sector (its location is also in the primary,
-    // but the primary is exactly what we cannot trust here).
-    Status backup = check_gpt_header(disk, n - 1, buf, &g);
-    if (!backup) {
-      return Status::error("%s: %s; backup: %s", disk.name(), primary.message(), backup.message());
-    }
-    out->gpt_used_backup = true;
   }
-  INFERPI_TRY(read_gpt_entries(disk, g, buf, out));
+  Status primary = read_gpt_copy(disk, 1, buf, out);
+  if (primary) return primary;
+  // The backup header lives in the last sector (its location is also in the primary
+  // header, but the primary is exactly what we cannot trust here).
+  Status backup = read_gpt_copy(disk, n - 1, buf, out);
+  if (!backup) {
+    out->count = 0;
+    return Status::error("%s: GPT damaged: %s; backup: %s", disk.name(), primary.message(),
+                         backup.message());
+  }
+  out->gpt_used_backup = true;
   return Status::ok();
 }
 
