@@ -65,8 +65,7 @@ TEST(DiskCommand, ErrorsAreMessagesWithExitCodes) {
   REQUIRE_IMAGES();
   Result r = run_tool("cat " + image_path("mbr512.img") + " nope.bin");
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find("inferpi disk: imagep1: 'nope.bin': not found"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.out.find("inferpi disk: imagep1: 'nope.bin': not found"), std::string::npos) << r.out;
   r = run_tool("cat " + image_path("mbr512.img") + " Models");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("is a folder"), std::string::npos) << r.out;

@@ -42,9 +42,10 @@ TEST(StorageImages, LongNamesInManyScripts) {
   Status st;
   auto root = list_names(d.volume(), "/", &st);
   ASSERT_TRUE(st) << st.message();
-  for (const char* name : {"README.TXT", "empty.bin", "cluster_exact.bin", "Models/", "a/",
-                           "many/", "Café crème.txt", "日本語のファイル名.txt", "Ünïcödé Ñame.bin",
-                           "Привет мир.txt", "party 🎉 time.txt", "🦙 llama.txt", "fragmented.bin"}) {
+  for (const char* name :
+       {"README.TXT", "empty.bin", "cluster_exact.bin", "Models/", "a/", "many/", "Café crème.txt",
+        "日本語のファイル名.txt", "Ünïcödé Ñame.bin", "Привет мир.txt", "party 🎉 time.txt",
+        "🦙 llama.txt", "fragmented.bin"}) {
     EXPECT_TRUE(contains(root, name)) << name;
   }
   auto many = list_names(d.volume(), "many", &st);
@@ -135,8 +136,8 @@ TEST(StorageImages, LargeReadsGoStraightToTheDevice) {
   uint64_t fat_blocks = (f.size / v.fs().cluster_bytes()) / 1024 + 2;
   EXPECT_LE(calls, extents + 1 + fat_blocks) << "extents " << extents;
   EXPECT_LE(sectors, f.size / 512 + 1 + fat_blocks * 8);
-  printf("model.bin: %u bytes, %u extent(s): %llu device reads, %llu sectors\n", f.size,
-         extents, (unsigned long long)calls, (unsigned long long)sectors);
+  printf("model.bin: %u bytes, %u extent(s): %llu device reads, %llu sectors\n", f.size, extents,
+         (unsigned long long)calls, (unsigned long long)sectors);
 }
 
 TEST(StorageImages, Superfloppy) {
@@ -169,8 +170,10 @@ TEST(StorageImages, GptWithLinuxPartition) {
 namespace {
 // Content of BIG.BIN (make_images.py big_pattern / BIG_ISLANDS): islands of a pattern,
 // zeros elsewhere.
-const uint64_t kIslands[][2] = {{0, 65536},          {4096 * 1000 + 123, 70000},
-                                {300 * (1ull << 20) - 5000, 10000}, {512ull << 20, 65536},
+const uint64_t kIslands[][2] = {{0, 65536},
+                                {4096 * 1000 + 123, 70000},
+                                {300 * (1ull << 20) - 5000, 10000},
+                                {512ull << 20, 65536},
                                 {(700ull << 20) + 1, 4096}};
 uint8_t big_byte(uint64_t x, uint64_t size) {
   bool in = x >= size - 65536 - 99;

@@ -25,11 +25,11 @@ inline bool images_ready() {
   return f.good();
 }
 
-#define REQUIRE_IMAGES()                                                              \
-  do {                                                                                \
-    if (!storage_test::images_ready())                                                \
+#define REQUIRE_IMAGES()                                                                 \
+  do {                                                                                   \
+    if (!storage_test::images_ready())                                                   \
       GTEST_SKIP() << "storage images missing: run ctest (fixture storage_make_images) " \
-                      "or tests/storage/make_images.py " STORAGE_IMAGES_DIR;            \
+                      "or tests/storage/make_images.py " STORAGE_IMAGES_DIR;             \
   } while (0)
 
 struct ManifestEntry {
