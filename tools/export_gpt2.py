@@ -302,7 +302,9 @@ def write_tokenizer(path, pat_str, ranks, specials, vocab):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--checkpoint-dir", required=True)
+    ap.add_argument("--checkpoint-dir")
+    ap.add_argument("--tokenizer-only", action="store_true",
+                    help="write only tokenizer.bin (no checkpoint needed)")
     ap.add_argument("--step", type=int)
     ap.add_argument("--tokenizer-dir", required=True)
     ap.add_argument("--output_dir", "--output-dir", dest="output_dir", required=True)
@@ -314,10 +316,23 @@ def main(argv=None):
                          "(chatsft_/chatrl_/mid_checkpoints = chat)")
     args = ap.parse_args(argv)
 
+    tok_path = os.path.join(args.tokenizer_dir, "tokenizer.pkl")
+    if args.tokenizer_only:
+        try:
+            pat_str, ranks, specials = load_tiktoken_pickle(tok_path)
+        except CheckpointError as e:
+            fail(str(e))
+        os.makedirs(args.output_dir, exist_ok=True)
+        write_tokenizer(os.path.join(args.output_dir, "tokenizer.bin"), pat_str, ranks, specials,
+                        len(ranks) + len(specials))
+        print(f"export_gpt2: tokenizer only ({len(ranks)} ranks, {len(specials)} specials) -> "
+              f"{args.output_dir}")
+        return
+    if not args.checkpoint_dir:
+        fail("--checkpoint-dir is required (or --tokenizer-only)")
     step = find_step(args.checkpoint_dir, args.step)
     model_path = os.path.join(args.checkpoint_dir, f"model_{step:06d}.pt")
     meta_path = os.path.join(args.checkpoint_dir, f"meta_{step:06d}.json")
-    tok_path = os.path.join(args.tokenizer_dir, "tokenizer.pkl")
     if not os.path.exists(meta_path):
         fail(f"missing {meta_path} (nanochat writes it next to model_{step:06d}.pt; the model "
              f"config comes from it)")
