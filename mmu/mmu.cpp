@@ -4,7 +4,7 @@ namespace inferpi::mmu {
 
 namespace {
 
-constexpr int kTables = 96;   // 384 KiB: enough for 8 GB of RAM plus both boards' windows
+constexpr int kTables = 96;  // 384 KiB: enough for 8 GB of RAM plus both boards' windows
 constexpr int kEntries = 512;
 constexpr uint64_t kMaxAddress = 1ull << 40;
 

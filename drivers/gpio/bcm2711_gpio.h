@@ -13,8 +13,14 @@ class Bcm2711Gpio {
   static constexpr uintptr_t kBase = 0xfe200000;
   // Function codes in GPFSELn (3 bits per pin).
   enum class Function : uint32_t {
-    kInput = 0b000, kOutput = 0b001, kAlt0 = 0b100, kAlt1 = 0b101, kAlt2 = 0b110,
-    kAlt3 = 0b111, kAlt4 = 0b011, kAlt5 = 0b010,
+    kInput = 0b000,
+    kOutput = 0b001,
+    kAlt0 = 0b100,
+    kAlt1 = 0b101,
+    kAlt2 = 0b110,
+    kAlt3 = 0b111,
+    kAlt4 = 0b011,
+    kAlt5 = 0b010,
   };
   enum class Pull : uint32_t { kNone = 0b00, kUp = 0b01, kDown = 0b10 };
 

@@ -5,8 +5,7 @@
 namespace inferpi {
 
 namespace {
-constexpr uint32_t MBOX0_READ = 0x00, MBOX0_STATUS = 0x18, MBOX1_WRITE = 0x20,
-                   MBOX1_STATUS = 0x38;
+constexpr uint32_t MBOX0_READ = 0x00, MBOX0_STATUS = 0x18, MBOX1_WRITE = 0x20, MBOX1_STATUS = 0x38;
 constexpr uint32_t STATUS_EMPTY = 1u << 30, STATUS_FULL = 1u << 31;
 constexpr uint32_t kChannelProperty = 8;
 constexpr uint32_t kResponseOk = 0x80000000, kTagResponse = 0x80000000;
@@ -30,14 +29,16 @@ Status Mailbox::exchange(uint32_t bus_address) {
     regs_.read32(MBOX0_READ);
   uint64_t t0 = platform::now_us();
   while (regs_.read32(MBOX1_STATUS) & STATUS_FULL) {
-    if (platform::now_us() - t0 > kTimeoutUs) return Status::error("mailbox: write slot stays full");
+    if (platform::now_us() - t0 > kTimeoutUs)
+      return Status::error("mailbox: write slot stays full");
   }
   mmio::barrier_full();
   regs_.write32(MBOX1_WRITE, bus_address | kChannelProperty);
   for (;;) {
     t0 = platform::now_us();
     while (regs_.read32(MBOX0_STATUS) & STATUS_EMPTY) {
-      if (platform::now_us() - t0 > kTimeoutUs) return Status::error("mailbox: no answer in 100 ms");
+      if (platform::now_us() - t0 > kTimeoutUs)
+        return Status::error("mailbox: no answer in 100 ms");
     }
     uint32_t v = regs_.read32(MBOX0_READ);
     if ((v & 0xf) != kChannelProperty) continue;

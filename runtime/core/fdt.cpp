@@ -14,7 +14,8 @@ uint32_t pad4(uint32_t v) { return (v + 3) & ~3u; }
 Status Fdt::init(const void* blob, size_t available) {
   blob_ = nullptr;
   const auto* b = static_cast<const uint8_t*>(blob);
-  if (!b || available < kHeaderSize) return Status::error("device tree: no header (%zu bytes)", available);
+  if (!b || available < kHeaderSize)
+    return Status::error("device tree: no header (%zu bytes)", available);
   if (load_be32(b) != kMagic)
     return Status::error("device tree: bad magic 0x%08x (want 0xd00dfeed)", load_be32(b));
   uint32_t total = load_be32(b + 4), off_struct = load_be32(b + 8), off_strings = load_be32(b + 12);
@@ -59,7 +60,8 @@ Status Fdt::init(const void* blob, size_t available) {
       if (len == room) return Status::error("device tree: node name not terminated");
       if (depth == 0 && seen_root) return Status::error("device tree: two root nodes");
       seen_root = true;
-      if (++depth > kMaxDepth) return Status::error("device tree: nesting deeper than %d", kMaxDepth);
+      if (++depth > kMaxDepth)
+        return Status::error("device tree: nesting deeper than %d", kMaxDepth);
       off += 4 + pad4(uint32_t(len + 1));
     } else if (tok == kEndNode) {
       if (--depth < 0) return Status::error("device tree: unbalanced END_NODE");
@@ -68,9 +70,10 @@ Status Fdt::init(const void* blob, size_t available) {
       if (depth == 0) return Status::error("device tree: property outside a node");
       if (off + 12 > struct_size_) return Status::error("device tree: property truncated");
       uint32_t len = load_be32(structs_ + off + 4), nameoff = load_be32(structs_ + off + 8);
-      if (len > struct_size_ - off - 12) return Status::error("device tree: property value truncated");
-      if (nameoff >= strings_size_ || strnlen(strings_ + nameoff, strings_size_ - nameoff) ==
-                                          strings_size_ - nameoff)
+      if (len > struct_size_ - off - 12)
+        return Status::error("device tree: property value truncated");
+      if (nameoff >= strings_size_ ||
+          strnlen(strings_ + nameoff, strings_size_ - nameoff) == strings_size_ - nameoff)
         return Status::error("device tree: bad property name offset %u", nameoff);
       off += 12 + pad4(len);
     } else if (tok == kNop) {
@@ -98,7 +101,8 @@ uint32_t Fdt::token(uint32_t off, uint32_t* next) const {
   uint32_t tok = load_be32(structs_ + off);
   switch (tok) {
     case kBeginNode: {
-      size_t len = strnlen(reinterpret_cast<const char*>(structs_ + off + 4), struct_size_ - off - 4);
+      size_t len =
+          strnlen(reinterpret_cast<const char*>(structs_ + off + 4), struct_size_ - off - 4);
       *next = off + 4 + pad4(uint32_t(len + 1));
       return tok;
     }
@@ -137,9 +141,12 @@ int Fdt::next_sibling(int node) const {
   int depth = 0;
   for (;; off = next) {
     uint32_t tok = token(off, &next);
-    if (tok == kBeginNode) ++depth;
-    else if (tok == kEndNode && --depth == 0) break;
-    else if (tok == 0 || tok == kEnd) return -1;
+    if (tok == kBeginNode)
+      ++depth;
+    else if (tok == kEndNode && --depth == 0)
+      break;
+    else if (tok == 0 || tok == kEnd)
+      return -1;
   }
   off = skip_nops(next);
   return token(off, &next) == kBeginNode ? int(off) : -1;

@@ -62,8 +62,8 @@ Status MemoryMap::add_ram_from_fdt(const Fdt& fdt) {
     uint32_t len;
     if (!fdt.prop(n, "reg", &reg, &len)) continue;
     if (len % ((ac + sc) * 4) != 0)
-      return Status::error("memory map: %s reg has %u bytes, not a multiple of %u", fdt.name(n), len,
-                           (ac + sc) * 4);
+      return Status::error("memory map: %s reg has %u bytes, not a multiple of %u", fdt.name(n),
+                           len, (ac + sc) * 4);
     for (uint32_t pos = 0; pos < len;) {
       uint64_t base, size;
       Fdt::read_cells(reg, len, &pos, ac, &base);

@@ -4,11 +4,11 @@
 
 namespace inferpi::cpu {
 
-#define INFERPI_READ_SYSREG(name)                    \
-  ({                                                 \
-    uint64_t _v;                                     \
-    asm volatile("mrs %0, " #name : "=r"(_v));       \
-    _v;                                              \
+#define INFERPI_READ_SYSREG(name)              \
+  ({                                           \
+    uint64_t _v;                               \
+    asm volatile("mrs %0, " #name : "=r"(_v)); \
+    _v;                                        \
   })
 
 inline int core_id() { return int(INFERPI_READ_SYSREG(mpidr_el1) & 0xff); }

@@ -12,26 +12,49 @@ namespace inferpi {
 
 const char* exception_class_name(uint32_t ec) {
   switch (ec) {
-    case 0x00: return "unknown reason (undefined instruction?)";
-    case 0x01: return "WFI/WFE trapped";
-    case 0x07: return "FP/SIMD access trapped (CPTR/CPACR not set?)";
-    case 0x0e: return "illegal execution state";
-    case 0x15: return "SVC from AArch64";
-    case 0x16: return "HVC from AArch64";
-    case 0x17: return "SMC from AArch64";
-    case 0x18: return "MSR/MRS/system instruction trapped";
-    case 0x20: return "instruction abort from a lower EL";
-    case 0x21: return "instruction abort (bad jump or unmapped code)";
-    case 0x22: return "PC alignment fault";
-    case 0x24: return "data abort from a lower EL";
-    case 0x25: return "data abort (bad pointer, unmapped or misaligned access)";
-    case 0x26: return "SP alignment fault";
-    case 0x2c: return "floating-point exception";
-    case 0x2f: return "SError (asynchronous abort, e.g. a bus error from a device)";
-    case 0x30: case 0x31: return "breakpoint";
-    case 0x32: case 0x33: return "software step";
-    case 0x34: case 0x35: return "watchpoint";
-    case 0x3c: return "BRK instruction (compiler trap: null dereference or __builtin_trap)";
+    case 0x00:
+      return "unknown reason (undefined instruction?)";
+    case 0x01:
+      return "WFI/WFE trapped";
+    case 0x07:
+      return "FP/SIMD access trapped (CPTR/CPACR not set?)";
+    case 0x0e:
+      return "illegal execution state";
+    case 0x15:
+      return "SVC from AArch64";
+    case 0x16:
+      return "HVC from AArch64";
+    case 0x17:
+      return "SMC from AArch64";
+    case 0x18:
+      return "MSR/MRS/system instruction trapped";
+    case 0x20:
+      return "instruction abort from a lower EL";
+    case 0x21:
+      return "instruction abort (bad jump or unmapped code)";
+    case 0x22:
+      return "PC alignment fault";
+    case 0x24:
+      return "data abort from a lower EL";
+    case 0x25:
+      return "data abort (bad pointer, unmapped or misaligned access)";
+    case 0x26:
+      return "SP alignment fault";
+    case 0x2c:
+      return "floating-point exception";
+    case 0x2f:
+      return "SError (asynchronous abort, e.g. a bus error from a device)";
+    case 0x30:
+    case 0x31:
+      return "breakpoint";
+    case 0x32:
+    case 0x33:
+      return "software step";
+    case 0x34:
+    case 0x35:
+      return "watchpoint";
+    case 0x3c:
+      return "BRK instruction (compiler trap: null dereference or __builtin_trap)";
   }
   return "unrecognised exception class";
 }

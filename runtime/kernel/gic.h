@@ -9,7 +9,7 @@ namespace inferpi::gic {
 
 constexpr uint32_t kWakeSgi = 0;
 
-void init_distributor(uintptr_t gicd);       // core 0, once
+void init_distributor(uintptr_t gicd);               // core 0, once
 void init_this_cpu(uintptr_t gicd, uintptr_t gicc);  // every core: enable kWakeSgi
 void send_sgi(uint32_t intid, uint32_t target_core_mask);
 // Acknowledges and ends every pending interrupt on this core (after waking from WFI).

@@ -32,7 +32,8 @@ void map_memory() {
   for (size_t i = 0; i < g_memmap.ram_count(); ++i) {
     const MemRegion& r = g_memmap.ram(i);
     uint64_t base = r.base & ~0xfffull, end = (r.end() + 0xfff) & ~0xfffull;
-    if (!mmu::map(base, end - base, mmu::Memory::kNormal)) KPANIC("mmu: cannot map RAM 0x%llx", (unsigned long long)base);
+    if (!mmu::map(base, end - base, mmu::Memory::kNormal))
+      KPANIC("mmu: cannot map RAM 0x%llx", (unsigned long long)base);
   }
   if (!board::map_devices()) KPANIC("mmu: cannot map the board's devices");
   uint64_t dma = reinterpret_cast<uintptr_t>(__dma_start);
@@ -48,7 +49,8 @@ void print_banner(int cores) {
   kprint("  cores online    : %d of %d\n", cores, smp::kMaxCores);
   kprint("  RAM             : %llu MiB total, largest free block %llu MiB at 0x%llx\n",
          (unsigned long long)(g_memmap.total_ram() >> 20),
-         (unsigned long long)(g_arena.capacity() >> 20), (unsigned long long)(uintptr_t)g_arena.base());
+         (unsigned long long)(g_arena.capacity() >> 20),
+         (unsigned long long)(uintptr_t)g_arena.base());
   kprint("  timer           : %llu Hz\n", (unsigned long long)cpu::counter_frequency());
   board::print_clock_line();
 }

@@ -13,7 +13,7 @@ namespace inferpi {
 }  // namespace inferpi
 
 #define KPANIC(...) ::inferpi::panic_at(__FILE__, __LINE__, __VA_ARGS__)
-#define KASSERT(cond)                                            \
-  do {                                                           \
+#define KASSERT(cond)                                                                    \
+  do {                                                                                   \
     if (!(cond)) ::inferpi::panic_at(__FILE__, __LINE__, "assertion failed: %s", #cond); \
   } while (0)

@@ -39,10 +39,14 @@ bool parse_int(const char* s, long long* out) {
   unsigned long long v = 0;
   for (; *s; ++s) {
     unsigned d;
-    if (*s >= '0' && *s <= '9') d = unsigned(*s - '0');
-    else if (base == 16 && *s >= 'a' && *s <= 'f') d = unsigned(*s - 'a' + 10);
-    else if (base == 16 && *s >= 'A' && *s <= 'F') d = unsigned(*s - 'A' + 10);
-    else return false;
+    if (*s >= '0' && *s <= '9')
+      d = unsigned(*s - '0');
+    else if (base == 16 && *s >= 'a' && *s <= 'f')
+      d = unsigned(*s - 'a' + 10);
+    else if (base == 16 && *s >= 'A' && *s <= 'F')
+      d = unsigned(*s - 'A' + 10);
+    else
+      return false;
     if (v > (0x7fffffffffffffffull - d) / base) return false;
     v = v * base + d;
   }

@@ -16,7 +16,7 @@ namespace inferpi {
 
 struct ShellCommand {
   const char* name;
-  const char* help;  // one line: usage and what it does
+  const char* help;                   // one line: usage and what it does
   int (*run)(int argc, char** argv);  // argv[0] = name; returns 0 on success
 };
 
@@ -29,6 +29,7 @@ int run_shell_line(char* line);
 
 }  // namespace inferpi
 
-#define INFERPI_SHELL_COMMAND(ident, name, help, fn)                                 \
-  [[gnu::used, gnu::section("inferpi_commands"), gnu::aligned(8)]]                   \
-  const ::inferpi::ShellCommand inferpi_shell_command_##ident = {name, help, fn}
+#define INFERPI_SHELL_COMMAND(ident, name, help, fn)                                             \
+  [[gnu::used, gnu::section("inferpi_commands"),                                                 \
+    gnu::aligned(8)]] const ::inferpi::ShellCommand inferpi_shell_command_##ident = {name, help, \
+                                                                                     fn}

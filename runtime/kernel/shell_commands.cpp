@@ -45,7 +45,8 @@ INFERPI_SHELL_COMMAND(mem, "mem", "memory map, heap, arena and DMA usage", cmd_m
 
 int cmd_cores(int, char**) {
   kprint("cores online: %d of %d (", smp::cores_online(), smp::kMaxCores);
-  for (int c = 0; c < smp::kMaxCores; ++c) kprint("%s%d:%s", c ? " " : "", c, smp::core_online(c) ? "up" : "down");
+  for (int c = 0; c < smp::kMaxCores; ++c)
+    kprint("%s%d:%s", c ? " " : "", c, smp::core_online(c) ? "up" : "down");
   kprint("), parallel_for workers: %d\n", worker_count());
   return 0;
 }
@@ -67,7 +68,8 @@ int cmd_exit(int argc, char** argv) {
   kprint("exit %lld\n", code);
   kernel_exit(int(code));
 }
-INFERPI_SHELL_COMMAND(exit, "exit", "exit [N]  leave the kernel (QEMU exits with status N)", cmd_exit);
+INFERPI_SHELL_COMMAND(exit, "exit", "exit [N]  leave the kernel (QEMU exits with status N)",
+                      cmd_exit);
 
 // partest: runs parallel_for over n items and checks that every item was done exactly once
 // and which cores did the work.
