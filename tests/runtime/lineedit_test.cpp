@@ -53,12 +53,12 @@ TEST(LineEditor, BackspaceAndDelRemoveWholeUtf8Characters) {
   EXPECT_STREQ(f.ed.line(), "ab");
   f.feed("\xe2\x82\xac\x08");  // € (3 bytes) then Backspace
   EXPECT_STREQ(f.ed.line(), "ab");
-  f.feed("\xf0\x9f\x98\x80\x7f\x7f\x7f\x7f");  // 😀 (4 bytes), then more DEL than chars
+  f.feed("\xf0\x9f\x98\x80\x7f\x7f\x7f\x7f");  // 😀 (4 bytes), then DEL x4: 😀, b, a, -
   EXPECT_STREQ(f.ed.line(), "");
   size_t erased = 0;
   for (size_t p = f.echo.find("\b \b"); p != std::string::npos; p = f.echo.find("\b \b", p + 1))
     ++erased;
-  EXPECT_EQ(erased, 3u);  // one per character, nothing for DEL on an empty line
+  EXPECT_EQ(erased, 5u);  // é, €, 😀, b, a: one per character; nothing once empty
 }
 
 TEST(LineEditor, TooLongLineIsCutWithOneMessage) {
