@@ -1,6 +1,8 @@
 #include "runtime/boards/host/file_block_device.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,7 +20,9 @@ void FileBlockDevice::close() {
 }
 
 Status FileBlockDevice::open(const char* path, uint32_t sector_size, bool writable) {
+  const bool auto_size = sector_size == 0;
   close();
+  if (sector_size == 0) sector_size = 512;  // files; block devices say below
   if (sector_size < 512 || sector_size > 4096 || (sector_size & (sector_size - 1))) {
     return Status::error("%s: unsupported sector size %u", path, sector_size);
   }
@@ -31,9 +35,13 @@ Status FileBlockDevice::open(const char* path, uint32_t sector_size, bool writab
     return s;
   }
   uint64_t bytes = uint64_t(st.st_size);
-  if (S_ISBLK(st.st_mode)) {
+  if (S_ISBLK(st.st_mode)) {  // a real stick: its size and logical sector size
     off_t end = lseek(fd_, 0, SEEK_END);
     bytes = end > 0 ? uint64_t(end) : 0;
+    int logical = 0;
+    if (auto_size && ioctl(fd_, BLKSSZGET, &logical) == 0 && logical >= 512 && logical <= 4096) {
+      sector_size = uint32_t(logical);
+    }
   }
   sector_size_ = sector_size;
   sector_count_ = bytes / sector_size;

@@ -1,7 +1,7 @@
 // FileBlockDevice: a disk image file as a BlockDevice (host board only). The `disk` CLI
 // commands and the storage tests read images through it with the same partition and FAT32
 // code the kernel runs on a USB stick. Sector size is chosen by the caller (512 or 4096:
-// a 4Kn disk image has no way to say which it is).
+// a 4Kn disk image has no way to say which it is) or asked from the kernel for /dev/sdX.
 #pragma once
 #include <cstdint>
 
@@ -17,6 +17,8 @@ class FileBlockDevice : public BlockDevice {
   FileBlockDevice& operator=(const FileBlockDevice&) = delete;
 
   // Opens `path` read-only (or read-write). A trailing partial sector is ignored.
+  // sector_size 0 = automatic: the kernel's logical sector size for a block device
+  // (/dev/sdX), 512 for an image file.
   Status open(const char* path, uint32_t sector_size = 512, bool writable = false);
   void close();
 

@@ -103,7 +103,7 @@ int run_disk_command(int argc, char** argv) {
   }
   if (i >= argc) return usage();
   const char* verb = argv[i++];
-  uint32_t sector_size = 512;
+  uint32_t sector_size = 0;  // automatic: 512 for images, the device's for /dev/sdX
   const char* positional[2] = {nullptr, nullptr};
   int npos = 0;
   for (; i < argc; i++) {
