@@ -276,12 +276,20 @@ bool XhciController::handle_event(const Trb& ev, const PendingTd* td, TdResult* 
       for (uint32_t i = 0; i < index; i++) done_before += td->trb_length[i];
       uint32_t len = td->trb_length[index];
       uint32_t residual = trb::residual_length(ev);
-      if (code == cc::kShortPacket || code == cc::kSuccess) {
-        if (len > 0) result->actual = done_before + (residual < len ? len - residual : 0);
-        if (code == cc::kShortPacket && result->code != cc::kShortPacket) result->code = code;
-        bool last = index + 1 == td->count;
+      if (code == cc::kShortPacket) {
+        // Bytes up to this TRB plus what this TRB moved; later TRBs of the TD are skipped.
+        result->actual = done_before + (residual < len ? len - residual : 0);
+        result->short_packet = true;
+        if (result->code == 0) result->code = code;
         // A control transfer continues with its status stage after a short data stage.
-        if (last || (code == cc::kShortPacket && !td->control)) {
+        if (!td->control || index + 1 == td->count) *td_done = true;
+      } else if (code == cc::kSuccess) {
+        if (index + 1 == td->count) {
+          if (!result->short_packet) {
+            uint32_t total = 0;
+            for (uint32_t i = 0; i < td->count; i++) total += td->trb_length[i];
+            result->actual = total;
+          }
           if (result->code == 0) result->code = code;
           *td_done = true;
         }

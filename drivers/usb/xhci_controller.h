@@ -119,6 +119,7 @@ class XhciController {
   struct TdResult {
     uint32_t code = 0;
     uint32_t actual = 0;
+    bool short_packet = false;
   };
 
   Status wait_bits(uint32_t offset, uint32_t mask, uint32_t want, uint32_t timeout_us,
