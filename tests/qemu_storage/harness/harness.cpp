@@ -141,7 +141,8 @@ void* memcpy(void* d, const void* s, size_t n) {
   uint8_t* dp = static_cast<uint8_t*>(d);
   const uint8_t* sp = static_cast<const uint8_t*>(s);
   if (((uintptr_t(dp) | uintptr_t(sp)) & 7) == 0) {
-    for (; n >= 8; n -= 8, dp += 8, sp += 8) *reinterpret_cast<uint64_t*>(dp) = *reinterpret_cast<const uint64_t*>(sp);
+    for (; n >= 8; n -= 8, dp += 8, sp += 8)
+      *reinterpret_cast<uint64_t*>(dp) = *reinterpret_cast<const uint64_t*>(sp);
   }
   while (n--) *dp++ = *sp++;
   return d;
