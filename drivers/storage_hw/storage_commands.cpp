@@ -106,16 +106,17 @@ BlockDevice* StorageCommands::device_arg(const char* name) {
 }
 
 Status StorageCommands::read_range(BlockDevice& d, uint64_t lba, uint64_t count, uint32_t* crc,
-                                   uint64_t* read_us) {
-  uint64_t per = scratch_bytes_ / d.sector_size();
+                                   uint64_t* read_us, size_t offset) {
+  uint64_t per = (scratch_bytes_ - offset) / d.sector_size();
+  uint8_t* buf = scratch_ + offset;
   *crc = 0;
   *read_us = 0;
   while (count > 0) {
     uint64_t n = count < per ? count : per;
     uint64_t t0 = platform::now_us();
-    INFERPI_TRY(d.read(lba, n, scratch_));
+    INFERPI_TRY(d.read(lba, n, buf));
     *read_us += platform::now_us() - t0;
-    *crc = crc32_update(*crc, scratch_, n * d.sector_size());
+    *crc = crc32_update(*crc, buf, n * d.sector_size());
     lba += n;
     count -= n;
   }
@@ -124,15 +125,16 @@ Status StorageCommands::read_range(BlockDevice& d, uint64_t lba, uint64_t count,
 
 void StorageCommands::cmd_readtest(int argc, const char* const* argv) {
   uint64_t lba = 0, count = 0;
-  if (argc != 4 || !parse_u64(argv[2], &lba) || !parse_u64(argv[3], &count)) {
-    kprint("usage: readtest DEV LBA COUNT\n");
+  bool unaligned = argc == 5 && !strcmp(argv[4], "unaligned");
+  if ((argc != 4 && !unaligned) || !parse_u64(argv[2], &lba) || !parse_u64(argv[3], &count)) {
+    kprint("usage: readtest DEV LBA COUNT [unaligned]\n");
     return;
   }
   BlockDevice* d = device_arg(argv[1]);
   if (!d) return;
   uint32_t crc = 0;
   uint64_t us = 0;
-  Status st = read_range(*d, lba, count, &crc, &us);
+  Status st = read_range(*d, lba, count, &crc, &us, unaligned ? 8 : 0);
   if (!st) {
     kprint("readtest: %s\n", st.message());
     return;

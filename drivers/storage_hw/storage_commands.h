@@ -4,7 +4,9 @@
 //   usb                      (re)initialise USB and list devices
 //   sd                       (re)initialise the SD card
 //   blk                      list block devices
-//   readtest DEV LBA COUNT   read COUNT sectors at LBA: CRC-32 and MB/s
+//   readtest DEV LBA COUNT [unaligned]
+//                            read COUNT sectors at LBA (optionally into a buffer that is not
+//                            cache-line aligned: the driver must bounce): CRC-32 and MB/s
 //   sum DEV [MIB]            read the first MIB MiB (default: all) of DEV: CRC-32 and MB/s
 //   readloop DEV             read DEV over and over until a read fails (unplug test)
 #pragma once
@@ -34,7 +36,8 @@ class StorageCommands {
   void cmd_sum(int argc, const char* const* argv);
   void cmd_readloop(int argc, const char* const* argv);
   // Reads [lba, lba + count) in scratch-sized pieces; CRC and read time out.
-  Status read_range(BlockDevice& d, uint64_t lba, uint64_t count, uint32_t* crc, uint64_t* read_us);
+  Status read_range(BlockDevice& d, uint64_t lba, uint64_t count, uint32_t* crc, uint64_t* read_us,
+                    size_t offset = 0);
   BlockDevice* device_arg(const char* name);
 
   StorageHardware& hw_;

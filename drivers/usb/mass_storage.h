@@ -25,7 +25,8 @@ namespace inferpi::usb {
 
 class UsbMassStorage final : public BlockDevice {
  public:
-  static constexpr uint32_t kBounceBytes = 1u << 20;
+  // Only used when the destination is not DMA-reachable (or not cache-line aligned).
+  static constexpr uint32_t kBounceBytes = 256u << 10;
   static constexpr int kMaxTries = 3;
 
   // Binds to an already configured interface (endpoints configured, SET_CONFIGURATION done).

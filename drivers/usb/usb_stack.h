@@ -38,9 +38,11 @@ class UsbStack {
  public:
   static constexpr size_t kMaxDevices = 12;
   static constexpr size_t kMaxStorage = 4;
-  // DMA: controller structures (~200 KiB with 31 scratchpads), ~20 KiB per device, and a
-  // 1 MiB bounce buffer per mass storage device.
-  static constexpr size_t kDmaBytes = 6u << 20;
+  // DMA (coherent, allocated once): controller structures ~170 KiB with the VL805's 31
+  // scratchpads, ~30 KiB per device (contexts, a ring + guard page per endpoint), and a
+  // 256 KiB bounce buffer per mass storage device. The kernel's whole non-cacheable pool
+  // is 2 MiB, shared with the mailbox.
+  static constexpr size_t kDmaBytes = 1280u << 10;
 
   // Resets the controller at `xhci_mmio` and enumerates everything attached.
   Status start(uintptr_t xhci_mmio);

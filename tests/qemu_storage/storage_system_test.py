@@ -196,6 +196,15 @@ def usb_scenario(kernel, workdir, name):
         want = zlib.crc32(f.read(3 * 512))
     if int(m.group(1), 16) != want:
         raise AssertionError("readtest crc %s != %08x" % (m.group(1), want))
+    # A read into a buffer that is not cache-line aligned goes through the bounce buffer
+    # (256 KiB), here in several pieces.
+    out = q.command("readtest usb0 100 1500 unaligned")
+    m = expect(out, r"crc32 ([0-9a-f]{8})", "unaligned readtest")
+    with open(img, "rb") as f:
+        f.seek(100 * 512)
+        want = zlib.crc32(f.read(1500 * 512))
+    if int(m.group(1), 16) != want:
+        raise AssertionError("unaligned readtest crc %s != %08x" % (m.group(1), want))
     out = q.command("readtest usb0 131071 2")
     expect(out, r"past the end", "read past the end")
     # Re-initialisation (the appliance does this on /exit) finds the same stick again.
