@@ -38,7 +38,7 @@ void print_rate(uint64_t bytes, uint64_t us) {
 }  // namespace
 
 const char* const StorageCommands::kNames[] = {"pci",      "usb", "sd",       "blk",
-                                               "readtest", "sum", "readloop", nullptr};
+                                               "readtest", "sum", "readloop", "scsiread", nullptr};
 
 bool StorageCommands::run(int argc, const char* const* argv) {
   if (argc < 1) return false;
@@ -57,6 +57,8 @@ bool StorageCommands::run(int argc, const char* const* argv) {
     cmd_sum(argc, argv);
   else if (!strcmp(c, "readloop"))
     cmd_readloop(argc, argv);
+  else if (!strcmp(c, "scsiread"))
+    cmd_scsiread(argc, argv);
   else
     return false;
   return true;
@@ -189,6 +191,23 @@ void StorageCommands::cmd_readloop(int argc, const char* const* argv) {
     }
     kprint("readloop: pass %u crc32 %08x\n", pass, crc);
   }
+}
+
+void StorageCommands::cmd_scsiread(int argc, const char* const* argv) {
+  uint64_t lba = 0, count = 0;
+  if (argc != 4 || !parse_u64(argv[2], &lba) || !parse_u64(argv[3], &count) || count > 512) {
+    kprint("usage: scsiread usbN LBA COUNT (COUNT <= 512)\n");
+    return;
+  }
+  for (size_t i = 0; i < hw_.usb().storage_count(); i++) {
+    usb::UsbMassStorage& m = hw_.usb().storage(i);
+    if (strcmp(m.name(), argv[1]) != 0) continue;
+    Status st = m.read_unchecked(lba, uint32_t(count));
+    kprint("scsiread %s lba %llu count %llu: %s\n", m.name(), (unsigned long long)lba,
+           (unsigned long long)count, st.message());
+    return;
+  }
+  kprint("no USB disk '%s'\n", argv[1]);
 }
 
 }  // namespace inferpi

@@ -9,6 +9,7 @@
 //                            cache-line aligned: the driver must bounce): CRC-32 and MB/s
 //   sum DEV [MIB]            read the first MIB MiB (default: all) of DEV: CRC-32 and MB/s
 //   readloop DEV             read DEV over and over until a read fails (unplug test)
+//   scsiread DEV LBA COUNT   one USB READ without the range check (error-recovery test)
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +36,7 @@ class StorageCommands {
   void cmd_readtest(int argc, const char* const* argv);
   void cmd_sum(int argc, const char* const* argv);
   void cmd_readloop(int argc, const char* const* argv);
+  void cmd_scsiread(int argc, const char* const* argv);
   // Reads [lba, lba + count) in scratch-sized pieces; CRC and read time out.
   Status read_range(BlockDevice& d, uint64_t lba, uint64_t count, uint32_t* crc, uint64_t* read_us,
                     size_t offset = 0);

@@ -127,12 +127,17 @@ Status UsbMassStorage::scsi_command(const uint8_t* cdb, uint8_t cdb_length,
   Status st = bot_command(cdb, cdb_length, t, &actual, &status);
   if (!st) return Status::error("%s: %s: %s", name_, what, st.message());
   if (status == 0) return Status::ok();
-  // CHECK CONDITION: fetch the sense data into the upper half of the response buffer.
+  return sense_error(what, sense_out);
+}
+
+// CHECK CONDITION: REQUEST SENSE says why (fixed format, into the upper half of response_).
+Status UsbMassStorage::sense_error(const char* what, scsi::Sense* sense_out) {
   uint8_t rs[6];
   uint8_t rs_len = scsi::cdb_request_sense(rs, 18);
   Transfer sense_t{response_.bus + 128, 18, true};
+  uint32_t actual = 0;
   uint8_t sense_status = 0;
-  st = bot_command(rs, rs_len, sense_t, &actual, &sense_status);
+  Status st = bot_command(rs, rs_len, sense_t, &actual, &sense_status);
   scsi::Sense sense;
   if (st && sense_status == 0)
     sense = scsi::parse_sense(static_cast<const uint8_t*>(response_.cpu) + 128, actual);
@@ -196,15 +201,20 @@ Status UsbMassStorage::read_chunk(uint64_t lba, uint32_t blocks, uint64_t bus) {
       last = Status::error("%s: READ lba %llu (%u blocks): %s", name_, (unsigned long long)lba,
                            blocks, st.message());
     } else if (status != 0) {
-      // Let scsi_command's REQUEST SENSE path describe it.
-      last = scsi_command(cdb, len, 0, "READ");
-      if (last) last = Status::error("%s: READ lba %llu failed", name_, (unsigned long long)lba);
+      last = sense_error(len == 10 ? "READ(10)" : "READ(16)");
     } else {
       last = Status::error("%s: READ lba %llu: short read (%u of %u bytes)", name_,
                            (unsigned long long)lba, actual, bytes);
     }
   }
   return last;
+}
+
+Status UsbMassStorage::read_unchecked(uint64_t lba, uint32_t blocks) {
+  if (!attached_) return Status::error("%s: not attached", name_);
+  if (blocks == 0 || uint64_t(blocks) * block_size_ > bounce_.size)
+    return Status::error("%s: %u blocks do not fit the bounce buffer", name_, blocks);
+  return read_chunk(lba, blocks, bounce_.bus);
 }
 
 Status UsbMassStorage::read(uint64_t lba, uint64_t count, void* dst) {

@@ -40,6 +40,9 @@ class UsbMassStorage final : public BlockDevice {
   uint64_t sector_count() const override { return blocks_; }
   Status read(uint64_t lba, uint64_t count, void* dst) override;
 
+  // One READ command without the capacity check, for recovery tests: reading past the end
+  // makes a device fail the command (CHECK CONDITION, often with a stalled data phase).
+  Status read_unchecked(uint64_t lba, uint32_t blocks);
   const scsi::Inquiry& inquiry() const { return inquiry_; }
   uint32_t max_transfer_bytes() const { return max_transfer_; }
   uint8_t slot() const { return slot_; }
@@ -57,6 +60,7 @@ class UsbMassStorage final : public BlockDevice {
   // Command plus REQUEST SENSE on a failed status; response (if any) lands in response_.
   Status scsi_command(const uint8_t* cdb, uint8_t cdb_length, uint32_t response_length,
                       const char* what, scsi::Sense* sense = nullptr);
+  Status sense_error(const char* what, scsi::Sense* sense = nullptr);
   Status read_chunk(uint64_t lba, uint32_t blocks, uint64_t bus);
   Status clear_halt(uint8_t endpoint_address);
   Status reset_recovery();

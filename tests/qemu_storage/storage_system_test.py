@@ -193,9 +193,9 @@ def usb_scenario(kernel, workdir, name):
     m = expect(out, r"crc32 ([0-9a-f]{8})", "readtest")
     with open(img, "rb") as f:
         f.seek(2049 * 512)
-        want = zlib.crc32(f.read(3 * 512))
-    if int(m.group(1), 16) != want:
-        raise AssertionError("readtest crc %s != %08x" % (m.group(1), want))
+        want3 = zlib.crc32(f.read(3 * 512))
+    if int(m.group(1), 16) != want3:
+        raise AssertionError("readtest crc %s != %08x" % (m.group(1), want3))
     # A read into a buffer that is not cache-line aligned goes through the bounce buffer
     # (256 KiB), here in several pieces.
     out = q.command("readtest usb0 100 1500 unaligned")
@@ -207,6 +207,12 @@ def usb_scenario(kernel, workdir, name):
         raise AssertionError("unaligned readtest crc %s != %08x" % (m.group(1), want))
     out = q.command("readtest usb0 131071 2")
     expect(out, r"past the end", "read past the end")
+    # The device itself refuses a READ past its end (CHECK CONDITION; QEMU also stalls the
+    # data phase): the error names the sense data and the stick keeps working afterwards.
+    out = q.command("scsiread usb0 131070 4")
+    expect(out, r"illegal request \(ASC/ASCQ 21/00\)", "SCSI error with sense data")
+    out = q.command("readtest usb0 2049 3")
+    expect(out, r"crc32 %08x" % want3, "read after a failed command")
     # Re-initialisation (the appliance does this on /exit) finds the same stick again.
     out = q.command("usb")
     expect(out, r"usb0 'QEMU QEMU HARDDISK'.*\[ok\]", "USB re-initialisation")
