@@ -27,6 +27,7 @@ import time
 import zlib
 
 PROMPT = "> "
+RUNNING = []  # QEMU instances to kill if a check fails
 
 
 def run(cmd, **kw):
@@ -81,6 +82,7 @@ class Qemu:
         self.lock = threading.Condition()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
+        RUNNING.append(self)
         threading.Thread(target=self._reader, daemon=True).start()
 
     def _reader(self):
@@ -129,6 +131,11 @@ class Qemu:
             if "error" in reply:
                 raise AssertionError("QMP %s: %s" % (command, reply["error"]))
         s.close()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def finish(self, code=0):
         self.proc.stdin.write(("exit %d\n" % code).encode())
@@ -294,6 +301,8 @@ def main():
     try:
         SCENARIOS[args.scenario](args.kernel, workdir, args.scenario)
     finally:
+        for q in RUNNING:
+            q.kill()
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     print("PASS", args.scenario)
