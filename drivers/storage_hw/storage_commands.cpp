@@ -37,8 +37,8 @@ void print_rate(uint64_t bytes, uint64_t us) {
 
 }  // namespace
 
-const char* const StorageCommands::kNames[] = {"pci",      "usb", "sd",       "blk",
-                                               "readtest", "sum", "readloop", "scsiread", nullptr};
+const char* const StorageCommands::kNames[] = {"pci", "usb",      "sd",       "blk",  "readtest",
+                                               "sum", "readloop", "scsiread", nullptr};
 
 bool StorageCommands::run(int argc, const char* const* argv) {
   if (argc < 1) return false;

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "drivers/block/block_device.h"
+#include "drivers/storage_hw/storage_config.h"
 #include "drivers/pcie/bcm2711_pcie.h"
 #include "drivers/pcie/ecam_host.h"
 #include "drivers/pcie/pci_bus.h"
@@ -18,20 +19,6 @@
 #include "drivers/usb/usb_stack.h"
 
 namespace inferpi {
-
-struct StorageBoardConfig {
-  // PCIe host: a generic ECAM host (ecam_base != 0) or a BCM2711 root complex
-  // (bcm2711.base != 0). `window` is the outbound memory window for BARs.
-  uintptr_t ecam_base = 0;
-  uint8_t ecam_buses = 0;
-  pci::Bcm2711PcieConfig bcm2711;
-  pci::MemoryWindow window;
-  // Firmware property interface (Pi 4 mailbox): VL805 notify, EMMC2 power and clock.
-  FirmwareProperties* firmware = nullptr;
-  // SD host at a fixed address (Pi 4 EMMC2); 0 = use an SDHCI found on PCI (QEMU sdhci-pci).
-  uintptr_t sdhci_base = 0;
-  uint32_t sdhci_base_clock_hz = 0;  // 0 = from firmware or the capabilities register
-};
 
 class StorageHardware {
  public:
