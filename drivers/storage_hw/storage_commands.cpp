@@ -1,13 +1,33 @@
 // Storage shell commands. See storage_commands.h.
 #include "drivers/storage_hw/storage_commands.h"
 
-#include "drivers/storage_hw/crc32.h"
 #include "runtime/core/console.h"
 #include "runtime/core/kstring.h"
 #include "runtime/core/platform.h"
 
 namespace inferpi {
 namespace {
+
+// CRC-32 as zlib computes it (the tests compare with Python's zlib.crc32). Kept private to
+// this file; drivers/block has the GPT one.
+struct Crc32Table {
+  uint32_t v[256];
+  constexpr Crc32Table() : v() {
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      v[i] = c;
+    }
+  }
+};
+constexpr Crc32Table kCrc32;
+
+uint32_t crc32_update(uint32_t crc, const void* data, size_t length) {
+  const uint8_t* p = static_cast<const uint8_t*>(data);
+  crc = ~crc;
+  for (size_t i = 0; i < length; i++) crc = kCrc32.v[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
 
 bool parse_u64(const char* s, uint64_t* out) {
   if (!s || !*s) return false;
