@@ -10,7 +10,7 @@ byte that came over USB/SD is compared. The kernel's throughput lines are collec
 printed (they are reported, never asserted).
 
 usage: storage_system_test.py --kernel K.elf --scenario NAME [--workdir DIR]
-scenarios: superspeed, highspeed, hub, sdhci, sdhc, unplug
+scenarios: superspeed, highspeed, hub, hub2 (two tiers), sdhci, sdhc, unplug
 """
 import argparse
 import json
@@ -170,6 +170,10 @@ USB_TOPOLOGY = {
     "hub": (["-device", "qemu-xhci,id=xhci,bus=rp0"],
             ["-device", "usb-hub,bus=xhci.0,port=2,id=hub0",
              "-device", "usb-storage,bus=xhci.0,port=2.1,drive=stick,id=stick0"], r"route 1 full speed"),
+    "hub2": (["-device", "qemu-xhci,id=xhci,bus=rp0"],
+             ["-device", "usb-hub,bus=xhci.0,port=2,id=hub0",
+              "-device", "usb-hub,bus=xhci.0,port=2.3,id=hub1",
+              "-device", "usb-storage,bus=xhci.0,port=2.3.2,drive=stick,id=stick0"], r"route 23 full speed"),
 }
 
 
@@ -185,7 +189,7 @@ def usb_scenario(kernel, workdir, name):
     expect(out, r"01:00\.0 1b36:000d class 0c0330 BAR0 0x1[0-9a-f]+", "xHCI behind the root port")
     out = q.command("usb")
     expect(out, speed + r".*usb0 'QEMU QEMU HARDDISK' 131072 x 512 bytes \[ok\]", "USB enumeration")
-    if name == "hub":
+    if name.startswith("hub"):
         expect(out, r"full speed .* hub \[ok\]", "hub")
     out = q.command("blk")
     expect(out, r"usb0: 131072 sectors of 512 bytes", "block device")
@@ -283,6 +287,7 @@ def unplug_scenario(kernel, workdir, name):
 
 
 SCENARIOS = {"superspeed": usb_scenario, "highspeed": usb_scenario, "hub": usb_scenario,
+             "hub2": usb_scenario,
              "sdhci": sd_scenario, "sdhc": sd_scenario, "unplug": unplug_scenario}
 
 
