@@ -1,33 +1,13 @@
 // Storage shell commands. See storage_commands.h.
 #include "drivers/storage_hw/storage_commands.h"
 
+#include "drivers/block/crc32.h"
 #include "runtime/core/console.h"
 #include "runtime/core/kstring.h"
 #include "runtime/core/platform.h"
 
 namespace inferpi {
 namespace {
-
-// CRC-32 as zlib computes it (the tests compare with Python's zlib.crc32). Kept private to
-// this file; drivers/block has the GPT one.
-struct Crc32Table {
-  uint32_t v[256];
-  constexpr Crc32Table() : v() {
-    for (uint32_t i = 0; i < 256; i++) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      v[i] = c;
-    }
-  }
-};
-constexpr Crc32Table kCrc32;
-
-uint32_t crc32_update(uint32_t crc, const void* data, size_t length) {
-  const uint8_t* p = static_cast<const uint8_t*>(data);
-  crc = ~crc;
-  for (size_t i = 0; i < length; i++) crc = kCrc32.v[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-  return ~crc;
-}
 
 bool parse_u64(const char* s, uint64_t* out) {
   if (!s || !*s) return false;
@@ -57,8 +37,8 @@ void print_rate(uint64_t bytes, uint64_t us) {
 
 }  // namespace
 
-const char* const StorageCommands::kNames[] = {"pci", "usb",      "sd",       "blk",  "readtest",
-                                               "sum", "readloop", "scsiread", nullptr};
+const char* const StorageCommands::kNames[] = {
+    "pci", "usb", "sd", "blk", "readtest", "sum", "readloop", "scsiread", "ls", "fsum", nullptr};
 
 bool StorageCommands::run(int argc, const char* const* argv) {
   if (argc < 1) return false;
@@ -79,6 +59,10 @@ bool StorageCommands::run(int argc, const char* const* argv) {
     cmd_readloop(argc, argv);
   else if (!strcmp(c, "scsiread"))
     cmd_scsiread(argc, argv);
+  else if (!strcmp(c, "ls"))
+    cmd_ls(argc, argv);
+  else if (!strcmp(c, "fsum"))
+    cmd_fsum(argc, argv);
   else
     return false;
   return true;
@@ -228,6 +212,78 @@ void StorageCommands::cmd_scsiread(int argc, const char* const* argv) {
     return;
   }
   kprint("no USB disk '%s'\n", argv[1]);
+}
+
+Volume* StorageCommands::mount_first(BlockDevice& d) {
+  Status st = volumes_.scan(&d);
+  if (!st) {
+    kprint("%s: %s\n", d.name(), st.message());
+    return nullptr;
+  }
+  for (int i = 0; i < volumes_.partition_count(); i++) {
+    const Volumes::Partition& p = volumes_.partition(i);
+    kprint("  partition %u: %s, %llu MiB: %s\n", p.info.index, p.info.type_name,
+           (unsigned long long)(p.info.sector_count * d.sector_size() >> 20), p.status.message());
+  }
+  if (volumes_.volume_count() == 0) {
+    kprint("%s: no FAT32 volume\n", d.name());
+    return nullptr;
+  }
+  return &volumes_.volume(0);
+}
+
+namespace {
+bool print_entry(void*, const FatDirEntry& e) {
+  if (e.is_dir)
+    kprint("  %10s  %s/\n", "<dir>", e.name);
+  else
+    kprint("  %10u  %s\n", e.size, e.name);
+  return true;
+}
+}  // namespace
+
+void StorageCommands::cmd_ls(int argc, const char* const* argv) {
+  if (argc < 2 || argc > 3) {
+    kprint("usage: ls DEV [PATH]\n");
+    return;
+  }
+  BlockDevice* d = device_arg(argv[1]);
+  Volume* v = d ? mount_first(*d) : nullptr;
+  if (!v) return;
+  const char* path = argc == 3 ? argv[2] : "/";
+  kprint("%s (label '%s') %s:\n", v->name(), v->label(), path);
+  Status st = v->list(path, print_entry, nullptr);
+  if (!st) kprint("ls: %s\n", st.message());
+}
+
+void StorageCommands::cmd_fsum(int argc, const char* const* argv) {
+  if (argc != 3) {
+    kprint("usage: fsum DEV PATH\n");
+    return;
+  }
+  BlockDevice* d = device_arg(argv[1]);
+  Volume* v = d ? mount_first(*d) : nullptr;
+  if (!v) return;
+  FatFile f;
+  Status st = v->open(argv[2], &f);
+  if (st && f.is_dir) st = Status::error("'%s' is a folder", argv[2]);
+  uint32_t crc = 0;
+  uint64_t us = 0;
+  for (uint64_t off = 0; st && off < f.size;) {
+    size_t n = size_t(f.size - off < scratch_bytes_ ? f.size - off : scratch_bytes_);
+    uint64_t t0 = platform::now_us();
+    st = v->read(f, off, n, scratch_);
+    us += platform::now_us() - t0;
+    if (st) crc = crc32_update(crc, scratch_, n);
+    off += n;
+  }
+  if (!st) {
+    kprint("fsum: %s\n", st.message());
+    return;
+  }
+  kprint("fsum %s: %u bytes crc32 %08x, ", argv[2], f.size, crc);
+  print_rate(f.size, us);
+  kprint("\n");
 }
 
 }  // namespace inferpi

@@ -10,10 +10,14 @@
 //   sum DEV [MIB]            read the first MIB MiB (default: all) of DEV: CRC-32 and MB/s
 //   readloop DEV             read DEV over and over until a read fails (unplug test)
 //   scsiread DEV LBA COUNT   one USB READ without the range check (error-recovery test)
+//   ls DEV [PATH]            partitions of DEV and the folder PATH (default /) of its first
+//                            FAT32 volume
+//   fsum DEV PATH            read a whole file: size, CRC-32 and load throughput (MB/s)
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
+#include "drivers/block/volumes.h"
 #include "drivers/storage_hw/storage_hw.h"
 
 namespace inferpi {
@@ -37,6 +41,9 @@ class StorageCommands {
   void cmd_sum(int argc, const char* const* argv);
   void cmd_readloop(int argc, const char* const* argv);
   void cmd_scsiread(int argc, const char* const* argv);
+  void cmd_ls(int argc, const char* const* argv);
+  void cmd_fsum(int argc, const char* const* argv);
+  Volume* mount_first(BlockDevice& d);
   // Reads [lba, lba + count) in scratch-sized pieces; CRC and read time out.
   Status read_range(BlockDevice& d, uint64_t lba, uint64_t count, uint32_t* crc, uint64_t* read_us,
                     size_t offset = 0);
@@ -45,6 +52,7 @@ class StorageCommands {
   StorageHardware& hw_;
   uint8_t* scratch_;
   size_t scratch_bytes_;
+  Volumes volumes_;  // ~60 KiB: keep StorageCommands static
 };
 
 }  // namespace inferpi

@@ -50,8 +50,8 @@ def make_fat_image(path, size_mib, payload_mib, seed):
     with open(os.path.join(d, "readme.txt"), "w") as f:
         f.write("InferPi storage test image\n")
     env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
-    run(["mmd", "-i", path + "@@1M", "::/Model Files With Long Name"], env=env)
-    run(["mcopy", "-i", path + "@@1M", big, "::/Model Files With Long Name/big-weights.bin"], env=env)
+    run(["mmd", "-i", path + "@@1M", "::/Model-Files-With-Long-Name"], env=env)
+    run(["mcopy", "-i", path + "@@1M", big, "::/Model-Files-With-Long-Name/big-weights.bin"], env=env)
     run(["mcopy", "-i", path + "@@1M", os.path.join(d, "readme.txt"), "::/README.TXT"], env=env)
     return payload
 
@@ -162,6 +162,22 @@ def report_rate(name, text):
         print("THROUGHPUT %s %s MB/s" % (name, m.group(1)))
 
 
+def check_files(q, dev, payload, label):
+    """Root folder listing (LFN folder, 8.3 file) and a whole-file read through FAT32."""
+    out = q.command("ls " + dev)
+    expect(out, r"partition 1: FAT32 LBA \(0x0C\)", "partition table")
+    expect(out, r"<dir>  Model-Files-With-Long-Name/", "root folder listing (long name)")
+    expect(out, r"27  README.TXT", "root folder listing (file)")
+    out = q.command("ls %s /model-files-with-long-name" % dev)
+    expect(out, r"%d  big-weights.bin" % len(payload), "sub-folder listing")
+    out = q.command("fsum %s /Model-Files-With-Long-Name/BIG-WEIGHTS.BIN" % dev, timeout=120)
+    m = expect(out, r"fsum \S+: (\d+) bytes crc32 ([0-9a-f]{8})", "file read")
+    if int(m.group(1)) != len(payload) or int(m.group(2), 16) != zlib.crc32(payload):
+        raise AssertionError("fsum: got %s bytes crc %s, want %d crc %08x" % (
+            m.group(1), m.group(2), len(payload), zlib.crc32(payload)))
+    report_rate(label + "-file", out)
+
+
 USB_TOPOLOGY = {
     "superspeed": (["-device", "qemu-xhci,id=xhci,bus=rp0"],
                    ["-device", "usb-storage,bus=xhci.0,drive=stick,id=stick0"], r"SuperSpeed"),
@@ -179,7 +195,7 @@ USB_TOPOLOGY = {
 
 def usb_scenario(kernel, workdir, name):
     img = os.path.join(workdir, "stick.img")
-    make_fat_image(img, 64, 6, seed=1)
+    payload = make_fat_image(img, 64, 6, seed=1)
     size = os.path.getsize(img)
     hc, dev, speed = USB_TOPOLOGY[name]
     q = Qemu(kernel, ["-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1"] + hc +
@@ -199,6 +215,7 @@ def usb_scenario(kernel, workdir, name):
     if int(m.group(1)) != size or int(m.group(2), 16) != want:
         raise AssertionError("sum usb0: got %s bytes crc %s, want %d crc %08x" % (m.group(1), m.group(2), size, want))
     report_rate("usb-" + name, out)
+    check_files(q, "usb0", payload, "usb-" + name)
     # A read at an odd LBA through the bounce path and past-the-end handling.
     out = q.command("readtest usb0 2049 3")
     m = expect(out, r"crc32 ([0-9a-f]{8})", "readtest")
@@ -232,8 +249,9 @@ def usb_scenario(kernel, workdir, name):
 
 def sd_scenario(kernel, workdir, name):
     img = os.path.join(workdir, "sd.img")
+    payload = None
     if name == "sdhci":
-        make_fat_image(img, 64, 4, seed=2)  # <= 2 GiB: SDSC, byte addressing
+        payload = make_fat_image(img, 64, 4, seed=2)  # <= 2 GiB: SDSC, byte addressing
         want_kind = "SDSC"
     else:
         # > 2 GiB sparse image: QEMU reports an SDHC card (block addressing).
@@ -252,6 +270,8 @@ def sd_scenario(kernel, workdir, name):
     if int(m.group(2), 16) != want:
         raise AssertionError("sum sd0: crc %s, want %08x" % (m.group(2), want))
     report_rate("sd-" + name, out)
+    if payload is not None:
+        check_files(q, "sd0", payload, "sd-" + name)
     out = q.command("readtest sd0 7 1")
     m = expect(out, r"crc32 ([0-9a-f]{8})", "single block")
     with open(img, "rb") as f:

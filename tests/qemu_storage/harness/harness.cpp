@@ -104,7 +104,7 @@ extern "C" int harness_main() {
   static StorageHardware hw(config);
   constexpr size_t kScratch = 4u << 20;
   void* scratch = heap_alloc(kScratch, 4096);
-  StorageCommands commands(hw, scratch, kScratch);
+  static StorageCommands commands(hw, scratch, kScratch);
   kprint("storage harness ready\n");
   char line[256];
   for (;;) {
