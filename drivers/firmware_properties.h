@@ -14,9 +14,9 @@ class FirmwareProperties {
   virtual ~FirmwareProperties() = default;
   // Sends one tag. `value` holds `request_words` request words on entry and the response
   // on return (the value buffer is `value_words` long). Fails if the firmware did not
-  // answer the tag (response bit clear or response length 0).
+  // answer the tag or answered fewer than `response_words` words.
   virtual Status property(uint32_t tag, uint32_t* value, uint32_t value_words,
-                          uint32_t request_words) = 0;
+                          uint32_t request_words, uint32_t response_words) = 0;
 };
 
 namespace firmware_tag {

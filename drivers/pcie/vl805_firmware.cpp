@@ -11,7 +11,7 @@ constexpr uint32_t kStartupDelayUs = 1000;  // Linux: 200-1000 us "wait for vl80
 
 Status vl805_notify_reset(FirmwareProperties& firmware, Address a) {
   uint32_t value[1] = {(uint32_t(a.bus) << 20) | (uint32_t(a.dev) << 15) | (uint32_t(a.fn) << 12)};
-  Status st = firmware.property(firmware_tag::kNotifyXhciReset, value, 1, 1);
+  Status st = firmware.property(firmware_tag::kNotifyXhciReset, value, 1, 1, 0);
   if (!st) return st.with_context("VL805 firmware load (NOTIFY_XHCI_RESET)");
   platform::delay_us(kStartupDelayUs);
   return Status::ok();

@@ -31,6 +31,7 @@ class StorageCommands {
   // Runs one command; returns false if `argv[0]` is not a storage command.
   bool run(int argc, const char* const* argv);
   static const char* const kNames[];  // null-terminated list of the command names
+  StorageHardware& hardware() { return hw_; }
 
  private:
   void cmd_pci();

@@ -21,6 +21,9 @@ struct StorageBoardConfig {
   // SD host at a fixed address (Pi 4 EMMC2); 0 = use an SDHCI found on PCI (QEMU sdhci-pci).
   uintptr_t sdhci_base = 0;
   uint32_t sdhci_base_clock_hz = 0;  // 0 = from firmware or the capabilities register
+  // Called once the BCM2711 inbound window is programmed, before any DMA memory is handed
+  // to a PCIe device: the board's DMA layer must add the offset from then on.
+  void (*set_dma_window)(uint64_t cpu_base, uint64_t bus_base, uint64_t size) = nullptr;
 };
 
 }  // namespace inferpi

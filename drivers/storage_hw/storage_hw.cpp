@@ -12,6 +12,9 @@ Status StorageHardware::start_pcie() {
     // Pi 4: a new fundamental reset, so the VL805 needs its firmware again afterwards.
     INFERPI_TRY(bcm_.init(config_.bcm2711));
     vl805_notified_ = false;
+    if (config_.set_dma_window)
+      config_.set_dma_window(config_.bcm2711.inbound_cpu, config_.bcm2711.inbound_pci,
+                             config_.bcm2711.inbound_size);
     config_space_ = &bcm_;
   } else if (config_.ecam_base) {
     ecam_ = pci::EcamHost(config_.ecam_base, config_.ecam_buses);

@@ -6,7 +6,7 @@ src=$1
 out=$2
 cxx=${3:-aarch64-linux-gnu-g++}
 cd "$src"
-files="$(ls drivers/block/*.cpp drivers/fat32/*.cpp drivers/pcie/*.cpp drivers/usb/*.cpp drivers/sdhci/*.cpp drivers/storage_hw/*.cpp | grep -v storage_fdt)
+files="$(ls drivers/block/*.cpp drivers/fat32/*.cpp drivers/pcie/*.cpp drivers/usb/*.cpp drivers/sdhci/*.cpp drivers/storage_hw/*.cpp | grep -v -e storage_fdt -e storage_shell)
   runtime/core/console.cpp runtime/core/format.cpp runtime/core/status.cpp runtime/core/kstring.cpp
   tests/qemu_storage/harness/harness.cpp tests/qemu_storage/harness/start.S"
 exec $cxx -std=c++20 -O2 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics \
