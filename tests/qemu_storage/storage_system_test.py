@@ -26,7 +26,9 @@ import threading
 import time
 import zlib
 
-PROMPT = "> "
+PROMPT = "> "  # the harness; the kernel's shell prints "inferpi> " (set in main())
+MACHINE = ["-M", "virt", "-m", "1G"]
+KERNEL_SHELL = False
 RUNNING = []  # QEMU instances to kill if a check fails
 
 
@@ -72,7 +74,7 @@ def crc_of_prefix(path, nbytes):
 class Qemu:
     def __init__(self, kernel, devices, workdir, qmp=False):
         self.qmp_path = os.path.join(workdir, "qmp.sock") if qmp else None
-        cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-smp", "4", "-m", "1G",
+        cmd = ["qemu-system-aarch64"] + MACHINE + ["-cpu", "cortex-a72", "-smp", "4",
                "-display", "none", "-serial", "stdio", "-monitor", "none", "-semihosting",
                "-nic", "none", "-kernel", kernel] + devices
         if qmp:
@@ -303,6 +305,9 @@ def unplug_scenario(kernel, workdir, name):
     expect(out, r"0 device\(s\)", "USB after unplug")
     out = q.command("blk")
     expect(out, r"no block devices", "no block devices after unplug")
+    if KERNEL_SHELL:
+        out = q.command("cores")
+        expect(out, r"cores online: 4 of 4", "kernel still running on all cores")
     q.finish(0)
 
 
@@ -316,7 +321,12 @@ def main():
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
     ap.add_argument("--workdir")
+    ap.add_argument("--kernel-shell", action="store_true",
+                    help="the kernel is the real virt kernel (EL2 entry, 2 GiB, 'inferpi> ' prompt)")
     args = ap.parse_args()
+    global PROMPT, MACHINE, KERNEL_SHELL
+    if args.kernel_shell:
+        PROMPT, MACHINE, KERNEL_SHELL = "inferpi> ", ["-M", "virt,virtualization=on", "-m", "2G"], True
     for tool in ("qemu-system-aarch64", "sfdisk", "mkfs.vfat", "mcopy"):
         if not shutil.which(tool):
             print("SKIP: %s not installed" % tool)
