@@ -13,6 +13,7 @@ constexpr uint32_t kRcCommand = 0x0004;
 constexpr uint32_t kRcClass = 0x0008;
 constexpr uint32_t kRcLinkCapability = 0x00B8;  // PCIe cap 0xAC + 0x0C
 constexpr uint32_t kRcLinkStatus = 0x00BC;      // LNKCTL 15:0, LNKSTA 31:16
+constexpr uint32_t kRcRootControl = 0x00C8;     // RTCTL 15:0, RTCAP 31:16
 constexpr uint32_t kRcLinkControl2 = 0x00DC;
 constexpr uint32_t kVendorSpecificReg1 = 0x0188;
 constexpr uint32_t kPriv1IdVal3 = 0x043C;
@@ -31,8 +32,6 @@ constexpr uint32_t kMemWin0LimitHi = 0x4084;
 constexpr uint32_t kHardDebug = 0x4204;
 constexpr uint32_t kIntr2Clear = 0x4308;
 constexpr uint32_t kIntr2MaskSet = 0x4310;
-constexpr uint32_t kMsiIntr2Clear = 0x4508;
-constexpr uint32_t kMsiIntr2MaskSet = 0x4510;
 constexpr uint32_t kExtCfgData = 0x8000;
 constexpr uint32_t kExtCfgIndex = 0x9000;
 constexpr uint32_t kSwInit = 0x9210;  // RGR1_SW_INIT_1
@@ -42,11 +41,11 @@ constexpr uint32_t kSwInitPerst = 1u << 0;
 constexpr uint32_t kSwInitBridgeReset = 1u << 1;
 constexpr uint32_t kHardDebugClkreqEnable = 1u << 1;
 constexpr uint32_t kHardDebugSerdesIddq = 1u << 27;
-constexpr uint32_t kMiscRcbMpsMode = 1u << 10;
 constexpr uint32_t kMiscScbAccessEnable = 1u << 12;
 constexpr uint32_t kMiscCfgReadUrMode = 1u << 13;
 constexpr uint32_t kMiscMaxBurstMask = 3u << 20;
 constexpr uint32_t kMiscScb0SizeShift = 27;
+constexpr uint32_t kRootControlCrsVisible = 1u << 4;
 constexpr uint32_t kStatusPhyLinkUp = 1u << 4;
 constexpr uint32_t kStatusDlActive = 1u << 5;
 constexpr uint32_t kStatusRcMode = 1u << 7;
@@ -127,7 +126,7 @@ Status Bcm2711Pcie::init(const Bcm2711PcieConfig& config) {
   platform::delay_us(kResetDelayUs);
   // 6. SCB access, config reads of missing functions return all-ones, 128-byte bursts.
   uint32_t misc = regs_.read32(rdb::kMiscCtrl);
-  misc |= kMiscScbAccessEnable | kMiscCfgReadUrMode | kMiscRcbMpsMode;
+  misc |= kMiscScbAccessEnable | kMiscCfgReadUrMode;  // (RCB_MPS_MODE: Pi 5 only in Circle)
   misc &= ~kMiscMaxBurstMask;
   regs_.write32(rdb::kMiscCtrl, misc);
   // 7.-9. Inbound window exactly as the DTB says (the VL805 firmware load depends on it).
@@ -135,8 +134,6 @@ Status Bcm2711Pcie::init(const Bcm2711PcieConfig& config) {
   // 10. All interrupts masked: we poll.
   regs_.write32(rdb::kIntr2Clear, 0xFFFFFFFF);
   regs_.write32(rdb::kIntr2MaskSet, 0xFFFFFFFF);
-  regs_.write32(rdb::kMsiIntr2Clear, 0xFFFFFFFF);
-  regs_.write32(rdb::kMsiIntr2MaskSet, 0xFFFFFFFF);
   // 11. Gen 2 at most (LNKCAP and LNKCTL2 target speed).
   regs_.write32(rdb::kRcLinkCapability, (regs_.read32(rdb::kRcLinkCapability) & ~0xFu) | 2);
   regs_.write32(rdb::kRcLinkControl2, (regs_.read32(rdb::kRcLinkControl2) & ~0xFu) | 2);
@@ -164,6 +161,9 @@ Status Bcm2711Pcie::init(const Bcm2711PcieConfig& config) {
                 (regs_.read32(rdb::kPriv1IdVal3) & ~0xFFFFFFu) | kClassPciBridge);
   if ((regs_.read32(rdb::kRcClass) >> 8) != kClassPciBridge)
     return Status::error("pcie: root complex class code did not change to 0x060400");
+  // Root control: CRS software visibility, so a function that is not ready yet answers
+  // vendor id 0x0001 instead of stalling the config read (pi4-hardware.md §6.3 step 6).
+  regs_.set_bits32(rdb::kRcRootControl, kRootControlCrsVisible);
   // 17. Link speed for the log.
   link_speed_ = (regs_.read32(rdb::kRcLinkStatus) >> 16) & 0xF;
   // 18. Little-endian BAR2 accesses; CLKREQ# debug enable.
