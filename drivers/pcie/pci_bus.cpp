@@ -1,6 +1,8 @@
 // PCI bus walk, bridge numbering and BAR assignment. See pci_bus.h.
 #include "drivers/pcie/pci_bus.h"
 
+#include "runtime/core/platform.h"
+
 namespace inferpi::pci {
 namespace {
 
@@ -26,6 +28,14 @@ Status PciBus::scan_bus(uint8_t bus, int depth) {
     for (uint8_t fn = 0; fn < 8; fn++) {
       Address a{bus, dev, fn};
       uint32_t id = config_->read32(a, reg::kVendorDevice);
+      // Vendor 0x0001 = "configuration request retry" with CRS visibility on: the function
+      // is still starting (the VL805 after its firmware load). Ask again for up to 1 s.
+      for (int tries = 0; vendor_of(id) == 0x0001 && tries < 1000; tries++) {
+        platform::delay_us(1000);
+        id = config_->read32(a, reg::kVendorDevice);
+      }
+      if (vendor_of(id) == 0x0001)
+        return Status::error("pci: %02x:%02x.%u still not ready after 1 s", a.bus, a.dev, a.fn);
       if (vendor_of(id) == 0xFFFF || vendor_of(id) == 0x0000) {
         if (fn == 0) break;  // no device: skip its other functions
         continue;
