@@ -9,7 +9,7 @@
 namespace inferpi::usb {
 namespace {
 
-constexpr uint32_t kRootPortSettleUs = 100'000;  // Circle waits 300 ms before scanning
+constexpr uint32_t kRootPortSettleUs = 300'000;  // as Circle: ports settle before the scan
 constexpr uint32_t kAddressRecoveryUs = 10'000;  // USB 2.0 §9.2.6.3 SET_ADDRESS recovery
 constexpr uint8_t kGetDescriptor = 6, kSetConfiguration = 9;
 
