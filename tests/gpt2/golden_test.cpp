@@ -237,3 +237,17 @@ TEST(Gpt2Golden, CalculatorToolFloatResult) {
   for (int i = 0; i < n; i++) chat.on_token(tok, ids[i], forced, 64);
   EXPECT_EQ(chat.on_token(tok, tok.special_id("<|python_end|>"), forced, 64), 0);
 }
+
+TEST(Gpt2Golden, RegistryDescribesTheModelFromItsHeader) {
+  REQUIRE_GOLDEN();
+  std::vector<uint8_t> model = read_file(export_golden("f16") + "/model.bin");
+  ASSERT_GE(model.size(), 4096u);
+  inferpi::ModelSummary s;
+  inferpi::Status st = inferpi::describe_model(model.data(), 4096, model.size(), &s);
+  ASSERT_TRUE(st) << st.message();
+  EXPECT_STREQ(s.engine, "GPT2");
+  EXPECT_STREQ(s.architecture, "nanochat-v4 chat");
+  EXPECT_STREQ(s.dtype, "f16");
+  EXPECT_GT(s.n_params, 0u);
+  EXPECT_FALSE(inferpi::describe_model(model.data(), 100, model.size(), &s));  // short header
+}
