@@ -289,6 +289,7 @@ Status GgufFile::parse(const uint8_t* data, size_t size, Arena& arena) {
     size_t at = r.pos();
     Status st = r.string(&kv->key, "key");
     uint32_t type = 0;
+    if (st && memchr(kv->key.data, 0, kv->key.size)) st = Status::error("key contains a NUL byte");
     if (st) st = r.u32(&type, "value type");
     if (st) st = read_value(r, type, kv);
     if (!st) {
@@ -324,6 +325,9 @@ Status GgufFile::parse(const uint8_t* data, size_t size, Arena& arena) {
     INFERPI_TRY(r.string(&t->name, "tensor name"));
     char name[kMaxNameLength + 1];
     t->name.copy_to(name, sizeof name);
+    if (memchr(t->name.data, 0, t->name.size)) {
+      return Status::error("tensor %zu: name '%s' contains a NUL byte", i, name);
+    }
     if (t->name.size > kMaxNameLength) {
       return Status::error("tensor %zu: name '%s…' longer than %zu bytes", i, name, kMaxNameLength);
     }
