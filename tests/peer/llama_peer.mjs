@@ -19,7 +19,7 @@ if (req.tokenize) out.tokens = req.tokenize.map((t) => Array.from(model.tokenize
 
 async function argmaxAfterEach(tokens) {
   const context = await model.createContext({contextSize: Math.max(64, tokens.length + 8),
-                                             batchSize: 512, sequences: 1, threads: 2});
+                                             batchSize: 512, sequences: 1, threads: 1});
   const seq = context.getSequence();
   const input = tokens.map((t) => [t, {generateNext: {token: true, options: {temperature: 0}}}]);
   const res = await seq.controlledEvaluate(input);
@@ -29,16 +29,13 @@ async function argmaxAfterEach(tokens) {
 
 async function greedy(tokens, n) {
   const context = await model.createContext({contextSize: tokens.length + n + 8,
-                                             batchSize: 512, sequences: 1, threads: 2});
+                                             batchSize: 512, sequences: 1, threads: 1});
   const seq = context.getSequence();
   const gen = [];
-  let input = tokens.map((t, i) => i === tokens.length - 1
-      ? [t, {generateNext: {token: true, options: {temperature: 0}}}] : t);
-  for (let i = 0; i < n; i++) {
-    const res = await seq.controlledEvaluate(input);
-    const next = res[res.length - 1].next.token;
-    gen.push(next);
-    input = [[next, {generateNext: {token: true, options: {temperature: 0}}}]];
+  // temperature 0 = argmax; no repeat penalty or other sampling options are set.
+  for await (const token of seq.evaluate(tokens, {temperature: 0})) {
+    gen.push(token);
+    if (gen.length >= n) break;
   }
   await context.dispose();
   return gen;
