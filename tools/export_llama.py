@@ -48,7 +48,7 @@ def export_tokenizer(model_dir, cfg, tok_cfg, out_path):
         texts, scores, types, prefix = tokenizer_bin.spm_entries_from_tokenizer_json(tj, V)
     elif tj and tj["model"]["type"] == "BPE":
         from pylib import bpe_tokenizer_bin
-        bpe_tokenizer_bin.write(out_path, tj, V)
+        bpe_tokenizer_bin.write(out_path, tj, V, cfg["bos_id"], cfg["eos_id"])
         return model_bin.TOKENIZER_BYTE_BPE, False
     else:
         raise ValueError("no supported tokenizer (need tokenizer.model or a BPE tokenizer.json)")
