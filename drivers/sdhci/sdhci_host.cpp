@@ -53,6 +53,7 @@ constexpr uint32_t kCommandTimeoutUs = 500'000;
 constexpr uint32_t kBlockTimeoutUs = 1'000'000;
 constexpr uint32_t kCardPresentTimeoutUs = 500'000;
 constexpr int kAcmd41Tries = 100;  // x 10 ms
+constexpr int kInitTries = 3;
 
 }  // namespace
 
@@ -190,7 +191,19 @@ Status SdhciHost::identify() {
 }
 
 Status SdhciHost::init(uintptr_t base, uint32_t base_clock_hz, const char* name) {
+  // Circle retries the whole card reset up to 3 times: some cards time out once on a Pi 4.
+  Status st;
+  for (int attempt = 0; attempt < kInitTries; attempt++) {
+    st = init_once(base, base_clock_hz, name);
+    if (st) break;
+    if (no_card_) break;  // retrying will not help
+  }
+  return st;
+}
+
+Status SdhciHost::init_once(uintptr_t base, uint32_t base_clock_hz, const char* name) {
   ready_ = false;
+  no_card_ = false;
   copy_string(name_, sizeof name_, name);
   regs_ = mmio::RegisterBlock(base);
   version_ = (regs_.read32(reg::kVersion) >> 16) & 0xFF;
@@ -203,8 +216,10 @@ Status SdhciHost::init(uintptr_t base, uint32_t base_clock_hz, const char* name)
   platform::delay_us(2000);
   uint64_t start = platform::now_us();
   while (!(regs_.read32(reg::kPresent) & kPresentCardInserted)) {
-    if (platform::now_us() - start > kCardPresentTimeoutUs)
+    if (platform::now_us() - start > kCardPresentTimeoutUs) {
+      no_card_ = true;
       return Status::error("%s: no card inserted", name_);
+    }
     platform::delay_us(1000);
   }
   // Polling: every status latches, nothing is signalled to the CPU.

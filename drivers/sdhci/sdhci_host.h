@@ -42,6 +42,7 @@ class SdhciHost final : public BlockDevice {
     bool data = false;
     uint32_t blocks = 0;
   };
+  Status init_once(uintptr_t base, uint32_t base_clock_hz, const char* name);
   Status reset_host();
   Status set_clock(uint32_t hz);
   Status send(const Command& c, uint32_t* response, const char* step);
@@ -53,6 +54,7 @@ class SdhciHost final : public BlockDevice {
 
   mmio::RegisterBlock regs_;
   bool ready_ = false;
+  bool no_card_ = false;
   bool high_capacity_ = false;
   uint32_t version_ = 0;
   uint32_t base_clock_ = 0;
