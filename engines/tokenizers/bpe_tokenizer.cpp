@@ -145,7 +145,8 @@ Status BpeTokenizer::load(const uint8_t* data, size_t size, int vocab_size, Aren
   uint32_t version = load_le32(data + 4), n_tokens = load_le32(data + 8);
   uint32_t n_merges = load_le32(data + 12), pre = load_le32(data + 16);
   uint32_t flags = load_le32(data + 20);
-  if (version != kVersion) return Status::error("tokenizer.bin: version %u, need %u", version, kVersion);
+  if (version != kVersion)
+    return Status::error("tokenizer.bin: version %u, need %u", version, kVersion);
   if (int64_t(n_tokens) != vocab_size) {
     return Status::error("tokenizer.bin has %u tokens, the model has %d (vocab size mismatch)",
                          n_tokens, vocab_size);
@@ -251,8 +252,7 @@ const BpeTokenizer::Merge* BpeTokenizer::find_merge(int left, int right) const {
 
 // ---- encoding -------------------------------------------------------------------------------
 
-Status BpeTokenizer::encode_piece(const uint8_t* p, size_t n, int* out, int cap,
-                                  int* count) const {
+Status BpeTokenizer::encode_piece(const uint8_t* p, size_t n, int* out, int cap, int* count) const {
   if (ignore_merges_) {  // Llama-3: a piece that is a whole token is emitted as is
     int id = find_token(p, n);
     if (id >= 0) {

@@ -65,7 +65,8 @@ TEST(ChatTemplates, AlpacaTurnsRenderAsTheJinjaTemplate) {
   EXPECT_EQ(std::vector<int>(ids, ids + n), want);
   // A later turn: the "\n\n" after the previous reply's EOS goes in front, no BOS.
   ASSERT_TRUE(fmt.render_user_turn(t, "b", false, ids, 256, &n));
-  EXPECT_EQ(std::vector<int>(ids, ids + n), encode(t, "\n\n### Instruction:\nb\n\n### Response:\n"));
+  EXPECT_EQ(std::vector<int>(ids, ids + n),
+            encode(t, "\n\n### Instruction:\nb\n\n### Response:\n"));
   ASSERT_TRUE(fmt.render_assistant_end(t, 5, ids, 256, &n));
   EXPECT_EQ(std::vector<int>(ids, ids + n), std::vector<int>{t.eos_id()});
   EXPECT_TRUE(fmt.is_stop(t.eos_id()));
@@ -78,8 +79,8 @@ TEST(ChatTemplates, AlpacaTurnsRenderAsTheJinjaTemplate) {
 TEST(ChatTemplates, MissingSpecialTokenIsAClearError) {
   Fixture f(64, 3);  // ChatML, but the tokenizer has no <|im_start|>
   int ids[64], n = 0;
-  Status st = f.engine->chat_format().render_user_turn(f.engine->tokenizer(), "hi", true, ids,
-                                                       64, &n);
+  Status st =
+      f.engine->chat_format().render_user_turn(f.engine->tokenizer(), "hi", true, ids, 64, &n);
   ASSERT_FALSE(st);
   EXPECT_NE(std::string(st.message()).find("<|im_start|>"), std::string::npos) << st.message();
 }
@@ -189,7 +190,7 @@ TEST(SpmTokenizer, DecodeDropsControlTokensAndMapsBytes) {
   EXPECT_EQ(t.decode(0, t.eos_id(), buf, sizeof(buf)), 0u);
   ASSERT_EQ(t.decode(0, 3 + 'A', buf, sizeof(buf)), 1u);  // <0x41>
   EXPECT_EQ(buf[0], 'A');
-  int sp_a = encode(t, "a")[0];  // " a" with the dummy prefix
+  int sp_a = encode(t, "a")[0];                                 // " a" with the dummy prefix
   ASSERT_EQ(t.decode(t.bos_id(), sp_a, buf, sizeof(buf)), 1u);  // space dropped after BOS
   EXPECT_EQ(buf[0], 'a');
   EXPECT_EQ(t.decode(5, sp_a, buf, sizeof(buf)), 2u);

@@ -70,8 +70,8 @@ inline std::vector<TensorPlan> tiny_plan(const TinySpec& s) {
 }
 
 // Offsets of the header fields we corrupt in tests (docs/formats.md).
-constexpr size_t kOffDim = 16, kOffLayers = 24, kOffHeads = 28, kOffKvHeads = 32,
-                 kOffHeadDim = 36, kOffVocab = 40, kOffFileSize = 120, kTable = 256;
+constexpr size_t kOffDim = 16, kOffLayers = 24, kOffHeads = 28, kOffKvHeads = 32, kOffHeadDim = 36,
+                 kOffVocab = 40, kOffFileSize = 120, kTable = 256;
 
 inline std::vector<uint8_t> make_model_bin(const TinySpec& s) {
   std::vector<TensorPlan> plan = tiny_plan(s);
@@ -87,7 +87,7 @@ inline std::vector<uint8_t> make_model_bin(const TinySpec& s) {
   put32(b, s.bias ? 1 : 0);
   put32(b, (s.tied ? 1 : 0) | (s.bias ? 2 : 0) | 4);
   for (int v : {1, 2, 2, -1, -1, -1}) put32(b, uint32_t(v));  // bos, eos, stops
-  put32(b, 1);  // SPM
+  put32(b, 1);                                                // SPM
   put32(b, s.chat_template);
   put32(b, uint32_t(plan.size()));
   put32(b, 64);
@@ -112,7 +112,8 @@ inline std::vector<uint8_t> make_model_bin(const TinySpec& s) {
   Lcg rng{s.seed};
   for (const TensorPlan& t : plan) {
     b.resize((b.size() + 63) / 64 * 64, 0);
-    for (int i = 0; i < t.rows * t.cols; i++) putf(b, t.norm ? 1.0f + rng.next() * 0.2f : rng.next());
+    for (int i = 0; i < t.rows * t.cols; i++)
+      putf(b, t.norm ? 1.0f + rng.next() * 0.2f : rng.next());
   }
   set64(b, kOffFileSize, b.size());
   return b;
@@ -121,14 +122,14 @@ inline std::vector<uint8_t> make_model_bin(const TinySpec& s) {
 // llama2.c v0: 7 int32 + fp32 arrays (docs/formats.md §1.2). Needs heads*head_dim == dim.
 inline std::vector<uint8_t> make_llama2c_v0(const TinySpec& s) {
   std::vector<uint8_t> b;
-  for (int v : {s.dim, s.hidden, s.layers, s.heads, s.kv_heads, s.tied ? s.vocab : -s.vocab,
-                s.context})
+  for (int v :
+       {s.dim, s.hidden, s.layers, s.heads, s.kv_heads, s.tied ? s.vocab : -s.vocab, s.context})
     put32(b, uint32_t(v));
   const int kv = s.kv_heads * s.head_dim;
-  size_t floats = size_t(s.vocab) * s.dim +
-                  size_t(s.layers) * (2 * s.dim + 2 * s.dim * s.dim + 2 * s.dim * kv +
-                                      3 * s.dim * s.hidden) +
-                  s.dim + size_t(s.context) * s.head_dim + (s.tied ? 0 : size_t(s.vocab) * s.dim);
+  size_t floats =
+      size_t(s.vocab) * s.dim +
+      size_t(s.layers) * (2 * s.dim + 2 * s.dim * s.dim + 2 * s.dim * kv + 3 * s.dim * s.hidden) +
+      s.dim + size_t(s.context) * s.head_dim + (s.tied ? 0 : size_t(s.vocab) * s.dim);
   Lcg rng{s.seed};
   for (size_t i = 0; i < floats; i++) putf(b, rng.next());
   return b;
@@ -146,7 +147,8 @@ inline std::vector<uint8_t> make_spm_tokenizer(int vocab, bool trailer = true, i
   }
   for (const char* p : {" ", " a", "a", "b", " b", "ab"}) pieces.push_back(p);
   for (const std::string& p : extra) pieces.push_back(p);
-  while (int(pieces.size()) < vocab) pieces.push_back("<unused" + std::to_string(pieces.size()) + ">");
+  while (int(pieces.size()) < vocab)
+    pieces.push_back("<unused" + std::to_string(pieces.size()) + ">");
   pieces.resize(size_t(vocab));
   if (entries < 0) entries = vocab;
   std::vector<uint8_t> b;
