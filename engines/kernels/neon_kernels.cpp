@@ -21,6 +21,7 @@ namespace {
 // Each loader widens 8 weights at column c into two float32x4.
 struct F32W {
   static constexpr int kBytes = 4;
+  static constexpr bool kBf16 = false;
   static inline void load8(const uint8_t* row, int64_t c, float32x4_t& lo, float32x4_t& hi) {
     float32x4x2_t v = vld1q_f32_x2(reinterpret_cast<const float*>(row) + c);
     lo = v.val[0];
@@ -37,6 +38,7 @@ struct F32W {
 };
 struct F16W {
   static constexpr int kBytes = 2;
+  static constexpr bool kBf16 = false;
   static inline void load8(const uint8_t* row, int64_t c, float32x4_t& lo, float32x4_t& hi) {
     float16x8_t h = vreinterpretq_f16_u16(vld1q_u16(reinterpret_cast<const uint16_t*>(row) + c));
     lo = vcvt_f32_f16(vget_low_f16(h));  // FCVTL
@@ -54,6 +56,7 @@ struct F16W {
 };
 struct BF16W {
   static constexpr int kBytes = 2;
+  static constexpr bool kBf16 = true;
   static inline void load8(const uint8_t* row, int64_t c, float32x4_t& lo, float32x4_t& hi) {
     uint16x8_t h = vld1q_u16(reinterpret_cast<const uint16_t*>(row) + c);
     lo = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(h), 16));  // bf16 = top half of f32
@@ -75,11 +78,65 @@ inline float32x4_t reduce4(float32x4_t a0, float32x4_t a1, float32x4_t a2, float
   return vpaddq_f32(vpaddq_f32(a0, a1), vpaddq_f32(a2, a3));
 }
 
+// The hot loop for 16-bit weights, written out so that every instruction counts: per 32
+// columns of 4 rows, 2 loads of x (shared), 4 loads of 64 weight bytes (post-indexed), 32
+// widenings (FCVTL or SHLL #16) and 32 FMLA, 2 for the loop: 72 instructions / 128 weights.
+#define INFERPI_WIDEN(OP, DST, SRC, LANES, SFX) OP " " DST ".4s, " SRC "." LANES SFX "\n"
+#define INFERPI_ROW32(W, ACC, LO, HI, SFX)                                                         \
+  "ld1 {v24.8h-v27.8h}, [%[" #W "]], #64\n" INFERPI_WIDEN(LO, "v28", "v24", "4h", SFX)             \
+      INFERPI_WIDEN(HI, "v29", "v24", "8h", SFX) INFERPI_WIDEN(LO, "v30", "v25", "4h", SFX)        \
+          INFERPI_WIDEN(HI, "v31", "v25", "8h",                                                    \
+                        SFX) "fmla %[" #ACC "].4s, v28.4s, v16.4s\n fmla %[" #ACC                  \
+                             "].4s, v29.4s, v17.4s\n"                                              \
+                             "fmla %[" #ACC "].4s, v30.4s, v18.4s\n fmla %[" #ACC                  \
+                             "].4s, v31.4s, v19.4s\n" INFERPI_WIDEN(LO, "v28", "v26", "4h", SFX)   \
+                                 INFERPI_WIDEN(HI, "v29", "v26", "8h", SFX)                        \
+                                     INFERPI_WIDEN(LO, "v30", "v27", "4h", SFX) INFERPI_WIDEN(     \
+                                         HI, "v31", "v27", "8h",                                   \
+                                         SFX) "fmla %[" #ACC "].4s, v28.4s, v20.4s\n fmla %[" #ACC \
+                                              "].4s, v29.4s, v21.4s\n"                             \
+                                              "fmla %[" #ACC "].4s, v30.4s, v22.4s\n fmla %[" #ACC \
+                                              "].4s, v31.4s, v23.4s\n"
+
+#define INFERPI_LOOP32(WIDEN_LO, WIDEN_HI, SFX) \
+  asm volatile("1:\n"                                                                      \
+               "ld1 {v16.4s-v19.4s}, [%[x]], #64\n"                                        \
+               "ld1 {v20.4s-v23.4s}, [%[x]], #64\n" INFERPI_ROW32(w0, a0, WIDEN_LO, WIDEN_HI, SFX) \
+                   INFERPI_ROW32(w1, a1, WIDEN_LO, WIDEN_HI, SFX)                                 \
+                       INFERPI_ROW32(w2, a2, WIDEN_LO, WIDEN_HI, SFX)                             \
+                           INFERPI_ROW32(w3, a3, WIDEN_LO, WIDEN_HI, SFX)                         \
+               "subs %[k], %[k], #1\n"                                                     \
+               "b.ne 1b\n"                                                                 \
+               : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [w0] "+r"(p0),  \
+                 [w1] "+r"(p1), [w2] "+r"(p2), [w3] "+r"(p3), [x] "+r"(px), [k] "+r"(k)      \
+               :                                                                            \
+               : "cc", "memory", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23",   \
+                 "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31")
+
+template <class W>
+inline int64_t loop32(const uint8_t* const* rows, const float* x, int64_t n, float32x4_t& a0,
+                      float32x4_t& a1, float32x4_t& a2, float32x4_t& a3) {
+  int64_t k = n / 32;
+  if constexpr (W::kBytes == 2) {
+    if (k == 0) return 0;
+    const uint8_t *p0 = rows[0], *p1 = rows[1], *p2 = rows[2], *p3 = rows[3];
+    const float* px = x;
+    if constexpr (W::kBf16) {
+      INFERPI_LOOP32("shll", "shll2", ", #16");
+    } else {
+      INFERPI_LOOP32("fcvtl", "fcvtl2", "");
+    }
+    return (n / 32) * 32;
+  } else {
+    return 0;
+  }
+}
+
 template <class W>
 void dot4_float(const uint8_t* const* rows, const float* x, int64_t n, float* out4) {
   float32x4_t a0 = vdupq_n_f32(0), a1 = a0, a2 = a0, a3 = a0;
   const uint8_t *w0 = rows[0], *w1 = rows[1], *w2 = rows[2], *w3 = rows[3];
-  int64_t c = 0;
+  int64_t c = loop32<W>(rows, x, n, a0, a1, a2, a3);
   for (; c + 16 <= n; c += 16) {
     float32x4x4_t xv = vld1q_f32_x4(x + c);
     float32x4_t lo, hi;
@@ -139,12 +196,119 @@ float dot1_float(const uint8_t* w, const float* x, int64_t n) {
   return s;
 }
 
+// 8 columns of 4 rows widened once, then used by 4 tokens: 50 instructions / 128 MACs.
+// Accumulators: v0-v15 (row r, token t in v(4r+t)), zeroed first, stored to `accs` last.
+#define INFERPI_TOKEN8(XP, A0, A1, A2, A3)    \
+  "ld1 {v28.4s, v29.4s}, [%[" #XP             \
+  "]], #32\n"                                 \
+  "fmla " A0 ".4s, v16.4s, v28.4s\n fmla " A0 \
+  ".4s, v17.4s, v29.4s\n"                     \
+  "fmla " A1 ".4s, v18.4s, v28.4s\n fmla " A1 \
+  ".4s, v19.4s, v29.4s\n"                     \
+  "fmla " A2 ".4s, v20.4s, v28.4s\n fmla " A2 \
+  ".4s, v21.4s, v29.4s\n"                     \
+  "fmla " A3 ".4s, v22.4s, v28.4s\n fmla " A3 ".4s, v23.4s, v29.4s\n"
+#define INFERPI_LOOP4X4(LO, HI, SFX) \
+  asm volatile(                                                                                 \
+      "movi v0.4s, #0\n mov v1.16b, v0.16b\n mov v2.16b, v0.16b\n mov v3.16b, v0.16b\n"          \
+      "mov v4.16b, v0.16b\n mov v5.16b, v0.16b\n mov v6.16b, v0.16b\n mov v7.16b, v0.16b\n"      \
+      "mov v8.16b, v0.16b\n mov v9.16b, v0.16b\n mov v10.16b, v0.16b\n mov v11.16b, v0.16b\n"    \
+      "mov v12.16b, v0.16b\n mov v13.16b, v0.16b\n mov v14.16b, v0.16b\n mov v15.16b, v0.16b\n"  \
+      "1:\n"                                                                                    \
+      "ld1 {v24.8h}, [%[w0]], #16\n ld1 {v25.8h}, [%[w1]], #16\n"                              \
+      "ld1 {v26.8h}, [%[w2]], #16\n ld1 {v27.8h}, [%[w3]], #16\n"                              \
+      INFERPI_WIDEN(LO, "v16", "v24", "4h", SFX) INFERPI_WIDEN(HI, "v17", "v24", "8h", SFX)     \
+      INFERPI_WIDEN(LO, "v18", "v25", "4h", SFX) INFERPI_WIDEN(HI, "v19", "v25", "8h", SFX)     \
+      INFERPI_WIDEN(LO, "v20", "v26", "4h", SFX) INFERPI_WIDEN(HI, "v21", "v26", "8h", SFX)     \
+      INFERPI_WIDEN(LO, "v22", "v27", "4h", SFX) INFERPI_WIDEN(HI, "v23", "v27", "8h", SFX)     \
+      INFERPI_TOKEN8(x0, "v0", "v4", "v8", "v12") INFERPI_TOKEN8(x1, "v1", "v5", "v9", "v13")   \
+      INFERPI_TOKEN8(x2, "v2", "v6", "v10", "v14") INFERPI_TOKEN8(x3, "v3", "v7", "v11", "v15") \
+      "subs %[k], %[k], #1\n"                                                                   \
+      "b.ne 1b\n"                                                                               \
+      "st1 {v0.4s-v3.4s}, [%[acc]], #64\n st1 {v4.4s-v7.4s}, [%[acc]], #64\n"                  \
+      "st1 {v8.4s-v11.4s}, [%[acc]], #64\n st1 {v12.4s-v15.4s}, [%[acc]]\n"                    \
+      : [w0] "+r"(p0), [w1] "+r"(p1), [w2] "+r"(p2), [w3] "+r"(p3), [x0] "+r"(q0),              \
+        [x1] "+r"(q1), [x2] "+r"(q2), [x3] "+r"(q3), [k] "+r"(k), [acc] "+r"(ap)                \
+      :                                                                                         \
+      : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",      \
+        "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22",     \
+        "v23", "v24", "v25", "v26", "v27", "v28", "v29")
+
+// Prefill block: 4 rows x 4 tokens, 16 accumulators. Each widened weight vector feeds four
+// tokens, so per 8 columns: 4 weight loads, 8 widenings, 4 x loads, 32 FMLA (128 MACs).
+// Per (row, token) the arithmetic order is the matvec's, so prefill logits equal decode's.
+template <class W>
+void dot4x4_float(const uint8_t* const* rows, const float* x, int64_t n, float* out, int64_t os) {
+  alignas(16) float32x4_t acc[4][4];
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; r++)
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++) acc[r][t] = vdupq_n_f32(0);
+  const float *x0 = x, *x1 = x + n, *x2 = x + 2 * n, *x3 = x + 3 * n;
+  int64_t c = 0;
+  if constexpr (W::kBytes == 2) {
+    if (int64_t k = n / 8) {
+      const uint8_t *p0 = rows[0], *p1 = rows[1], *p2 = rows[2], *p3 = rows[3];
+      const float *q0 = x0, *q1 = x1, *q2 = x2, *q3 = x3;
+      float* ap = reinterpret_cast<float*>(&acc[0][0]);
+      if constexpr (W::kBf16) {
+        INFERPI_LOOP4X4("shll", "shll2", ", #16");
+      } else {
+        INFERPI_LOOP4X4("fcvtl", "fcvtl2", "");
+      }
+      c = (n / 8) * 8;
+    }
+  }
+  for (; c + 8 <= n; c += 8) {
+    float32x4_t lo[4], hi[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) W::load8(rows[r], c, lo[r], hi[r]);
+    const float* xs[4] = {x0 + c, x1 + c, x2 + c, x3 + c};
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++) {
+      float32x4x2_t xv = vld1q_f32_x2(xs[t]);
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; r++) {
+        acc[r][t] = vfmaq_f32(acc[r][t], lo[r], xv.val[0]);
+        acc[r][t] = vfmaq_f32(acc[r][t], hi[r], xv.val[1]);
+      }
+    }
+  }
+  for (; c + 4 <= n; c += 4) {
+    float32x4_t w[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) w[r] = W::load4(rows[r], c);
+    const float* xs[4] = {x0 + c, x1 + c, x2 + c, x3 + c};
+#pragma GCC unroll 4
+    for (int t = 0; t < 4; t++) {
+      float32x4_t xv = vld1q_f32(xs[t]);
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; r++) acc[r][t] = vfmaq_f32(acc[r][t], w[r], xv);
+    }
+  }
+  const float* xs[4] = {x0, x1, x2, x3};
+  for (int t = 0; t < 4; t++) {
+    float32x4_t s = reduce4(acc[0][t], acc[1][t], acc[2][t], acc[3][t]);
+    for (int64_t cc = c; cc < n; cc++) {
+      float32x4_t wv = {W::at(rows[0], cc), W::at(rows[1], cc), W::at(rows[2], cc),
+                        W::at(rows[3], cc)};
+      s = vfmaq_n_f32(s, wv, xs[t][cc]);
+    }
+    vst1q_f32(out + t * os, s);
+  }
+}
+
 template <class W>
 void rows_float(const Tensor& Wt, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
+  const size_t rb = size_t(a.cols) * W::kBytes;
   int64_t r = r0;
   for (; r + 4 <= r1; r += 4) {
-    const uint8_t* rows[4] = {Wt.row(r), Wt.row(r + 1), Wt.row(r + 2), Wt.row(r + 3)};
-    for (int t = 0; t < a.n; t++) {
+    const uint8_t* w0 = Wt.data + size_t(r) * rb;
+    const uint8_t* rows[4] = {w0, w0 + rb, w0 + 2 * rb, w0 + 3 * rb};
+    int t = 0;
+    for (; t + 4 <= a.n; t += 4)
+      dot4x4_float<W>(rows, a.x + t * a.cols, a.cols, out + t * os + r, os);
+    for (; t < a.n; t++) {
       float o[4];
       dot4_float<W>(rows, a.x + t * a.cols, a.cols, o);
       memcpy(out + t * os + r, o, sizeof o);
@@ -184,8 +348,7 @@ inline int32x4_t idot_q4(const uint8_t* blk, int8x16_t x0, int8x16_t x1) {
 // The four rows' f16 block scales as floats.
 inline float32x4_t scales4(const uint8_t* b0, const uint8_t* b1, const uint8_t* b2,
                            const uint8_t* b3) {
-  uint16x4_t h = vdup_n_u16(0);
-  h = vld1_lane_u16(reinterpret_cast<const uint16_t*>(b0), h, 0);
+  uint16x4_t h = vld1_dup_u16(reinterpret_cast<const uint16_t*>(b0));
   h = vld1_lane_u16(reinterpret_cast<const uint16_t*>(b1), h, 1);
   h = vld1_lane_u16(reinterpret_cast<const uint16_t*>(b2), h, 2);
   h = vld1_lane_u16(reinterpret_cast<const uint16_t*>(b3), h, 3);
@@ -196,9 +359,11 @@ template <bool kQ4>
 void rows_quant(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
   constexpr int64_t kBlk = kQ4 ? 18 : 34;
   const int64_t nb = a.cols / 32;
+  const size_t rb = size_t(nb * kBlk);
   int64_t r = r0;
   for (; r + 4 <= r1; r += 4) {
-    const uint8_t *w0 = W.row(r), *w1 = W.row(r + 1), *w2 = W.row(r + 2), *w3 = W.row(r + 3);
+    const uint8_t* w0 = W.data + size_t(r) * rb;
+    const uint8_t *w1 = w0 + rb, *w2 = w1 + rb, *w3 = w2 + rb;
     for (int t = 0; t < a.n; t++) {
       const int8_t* q = a.q + t * a.cols;
       const float* d = a.d + t * nb;
@@ -225,7 +390,7 @@ void rows_quant(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t 
     }
   }
   for (; r < r1; r++) {
-    const uint8_t* w = W.row(r);
+    const uint8_t* w = W.data + size_t(r) * rb;
     for (int t = 0; t < a.n; t++) {
       const int8_t* q = a.q + t * a.cols;
       float acc = 0;
