@@ -4,10 +4,21 @@
 
 #include "engines/kernels/row_kernels.h"
 
+// On x86-64 hosts without -mfma, fmaf is a libm call per multiply-add; a second copy of
+// the hot loops compiled for FMA (picked at load time when the CPU has it) computes the same
+// fused results inline.
+#if defined(__x86_64__) && !defined(__FMA__)
+#define INFERPI_FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define INFERPI_FMA_CLONES
+#endif
+
 namespace inferpi::kernels::scalar {
 namespace {
 
-inline float fma_(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+inline __attribute__((always_inline)) float fma_(float a, float b, float c) {
+  return __builtin_fmaf(a, b, c);
+}
 
 // Weight element loaders for the float types.
 struct F32W {
@@ -25,7 +36,8 @@ struct BF16W {
 };
 
 template <class W>
-float dot_float(const uint8_t* row, const float* x, int64_t n) {
+inline __attribute__((always_inline)) float dot_float(const uint8_t* row, const float* x,
+                                                      int64_t n) {
   float l[4] = {0, 0, 0, 0};
   int64_t n4 = n & ~int64_t(3);
   int64_t c = 0;
@@ -36,14 +48,16 @@ float dot_float(const uint8_t* row, const float* x, int64_t n) {
 }
 
 template <class W>
-void rows_float(const Tensor& W_, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
+INFERPI_FMA_CLONES void rows_float(const Tensor& W_, const Acts& a, float* out, int64_t os,
+                                   int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; r++) {
     const uint8_t* row = W_.row(r);
     for (int t = 0; t < a.n; t++) out[t * os + r] = dot_float<W>(row, a.x + t * a.cols, a.cols);
   }
 }
 
-void rows_q8_0(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
+INFERPI_FMA_CLONES void rows_q8_0(const Tensor& W, const Acts& a, float* out, int64_t os,
+                                  int64_t r0, int64_t r1) {
   const int64_t nb = a.cols / 32;
   for (int64_t r = r0; r < r1; r++) {
     const uint8_t* row = W.row(r);
@@ -62,7 +76,8 @@ void rows_q8_0(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r
   }
 }
 
-void rows_q4_0(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
+INFERPI_FMA_CLONES void rows_q4_0(const Tensor& W, const Acts& a, float* out, int64_t os,
+                                  int64_t r0, int64_t r1) {
   const int64_t nb = a.cols / 32;
   for (int64_t r = r0; r < r1; r++) {
     const uint8_t* row = W.row(r);
