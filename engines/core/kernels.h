@@ -1,12 +1,25 @@
-// Kernel dispatch: the fast implementations behind ops::matvec/matmul. The scalar build
-// calls the reference; the compute work (NEON, quantized types, worker pool) replaces the
-// bodies in engines/kernels/ without touching any engine.
+// Kernel dispatch: the fast implementations behind ops::matvec/matmul (engines/kernels/).
+// f32/f16/bf16/Q8_0/Q4_0 weights have NEON kernels on aarch64 and scalar kernels with the
+// same arithmetic elsewhere (bit-identical results, see engines/kernels/row_kernels.h);
+// rows are split over the worker pool (parallel_for). Other types use ref::matvec.
 #pragma once
 #include "engines/core/tensor.h"
 
 namespace inferpi::kernels {
 
 void matvec(float* out, const Tensor& W, const float* x);
+// x: [n, cols], out: [n, rows]. Each weight row is read from memory once per call.
 void matmul(float* out, const Tensor& W, const float* x, int n);
+
+// Which implementation runs (tests and the benchmark switch it; engines never do).
+enum class Impl {
+  Best,      // NEON where available, else scalar
+  Scalar,    // the scalar reference kernels (same results as Best)
+  Baseline,  // benchmark only: f16 one row at a time, one accumulator (the seed's kernel)
+};
+void set_impl(Impl impl);
+Impl current_impl();
+// Serial mode: run every kernel on the calling core (benchmarks of one core, tests).
+void set_serial(bool serial);
 
 }  // namespace inferpi::kernels

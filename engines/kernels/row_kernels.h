@@ -1,0 +1,54 @@
+// The row kernels behind kernels::matvec/matmul, in two implementations with the same
+// arithmetic: a portable scalar one (namespace scalar, the reference every NEON kernel is
+// tested against, and what non-NEON hosts run) and the NEON one (namespace neon, aarch64).
+//
+// The order of operations is part of the contract, so NEON and scalar agree to the bit:
+// - float weights (f32/f16/bf16): four partial sums, column c goes to lane c % 4 with a
+//   fused multiply-add, in ascending c over the first cols & ~3 columns; then
+//   (l0 + l1) + (l2 + l3); then the last cols % 4 columns fused into that, in order.
+// - Q8_0 / Q4_0 weights: activations are quantized to Q8_0 (Acts::q/d, float scale) once
+//   per matvec; each 32-block gives an exact integer dot product; the row sum is
+//   acc = fma(d_w * d_x, float(isum), acc) over blocks in order, starting at 0.
+// Every kernel computes rows [r0, r1) for tokens [0, n): out[t * out_stride + r].
+#pragma once
+#include <cstdint>
+
+#include "engines/core/tensor.h"
+
+namespace inferpi::kernels {
+
+// Activations as a kernel sees them: n tokens of `cols` floats, plus (for quantized
+// weights) their Q8_0 form: q[t*cols + c], d[t*blocks + b], s[t*blocks + b] = sum of the
+// 32 q values of block b (Q4_0 uses it to fold the -8 offset into one subtraction).
+struct Acts {
+  const float* x = nullptr;
+  const int8_t* q = nullptr;
+  const float* d = nullptr;
+  const int32_t* s = nullptr;
+  int64_t cols = 0;
+  int n = 1;
+};
+
+using RowsFn = void (*)(const Tensor& W, const Acts& a, float* out, int64_t out_stride, int64_t r0,
+                        int64_t r1);
+
+// Quantizes one row of n floats (n % 32 == 0) to Q8_0 as ggml's quantize_row_q8_0_ref does
+// (d = max|x| / 127, q = roundf(x / d), half away from zero), keeping d as a float.
+namespace scalar {
+void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* d, int32_t* s);
+RowsFn rows_fn(DType t);  // nullptr when the type has no kernel here
+void rows_baseline_f16(const Tensor& W, const Acts& a, float* out, int64_t out_stride, int64_t r0,
+                       int64_t r1);
+}  // namespace scalar
+
+#if defined(__ARM_NEON)
+namespace neon {
+void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* d, int32_t* s);
+RowsFn rows_fn(DType t);
+// The seed's approach, for the benchmark: one row at a time, f16 widened, one accumulator.
+void rows_baseline_f16(const Tensor& W, const Acts& a, float* out, int64_t out_stride, int64_t r0,
+                       int64_t r1);
+}  // namespace neon
+#endif
+
+}  // namespace inferpi::kernels

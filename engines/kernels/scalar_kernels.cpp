@@ -1,0 +1,148 @@
+// Scalar row kernels: the reference arithmetic (order documented in row_kernels.h). Also
+// what a host without NEON runs, so the host CLI and the Pi produce the same logits.
+#include <cstring>
+
+#include "engines/kernels/row_kernels.h"
+
+// On x86-64 hosts without -mfma, fmaf is a libm call per multiply-add; a second copy of
+// the hot loops compiled for FMA (picked at load time when the CPU has it) computes the same
+// fused results inline.
+#if defined(__x86_64__) && !defined(__FMA__)
+#define INFERPI_FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define INFERPI_FMA_CLONES
+#endif
+
+namespace inferpi::kernels::scalar {
+namespace {
+
+inline __attribute__((always_inline)) float fma_(float a, float b, float c) {
+  return __builtin_fmaf(a, b, c);
+}
+
+// Weight element loaders for the float types.
+struct F32W {
+  static float at(const uint8_t* row, int64_t c) {
+    float v;
+    memcpy(&v, row + c * 4, 4);
+    return v;
+  }
+};
+struct F16W {
+  static float at(const uint8_t* row, int64_t c) { return f16_to_f32(load_u16(row + c * 2)); }
+};
+struct BF16W {
+  static float at(const uint8_t* row, int64_t c) { return bf16_to_f32(load_u16(row + c * 2)); }
+};
+
+template <class W>
+inline __attribute__((always_inline)) float dot_float(const uint8_t* row, const float* x,
+                                                      int64_t n) {
+  float l[4] = {0, 0, 0, 0};
+  int64_t n4 = n & ~int64_t(3);
+  int64_t c = 0;
+  for (; c < n4; c++) l[c & 3] = fma_(W::at(row, c), x[c], l[c & 3]);
+  float s = (l[0] + l[1]) + (l[2] + l[3]);
+  for (; c < n; c++) s = fma_(W::at(row, c), x[c], s);
+  return s;
+}
+
+template <class W>
+INFERPI_FMA_CLONES void rows_float(const Tensor& W_, const Acts& a, float* out, int64_t os,
+                                   int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; r++) {
+    const uint8_t* row = W_.row(r);
+    for (int t = 0; t < a.n; t++) out[t * os + r] = dot_float<W>(row, a.x + t * a.cols, a.cols);
+  }
+}
+
+INFERPI_FMA_CLONES void rows_q8_0(const Tensor& W, const Acts& a, float* out, int64_t os,
+                                  int64_t r0, int64_t r1) {
+  const int64_t nb = a.cols / 32;
+  for (int64_t r = r0; r < r1; r++) {
+    const uint8_t* row = W.row(r);
+    for (int t = 0; t < a.n; t++) {
+      const int8_t* q = a.q + t * a.cols;
+      const float* d = a.d + t * nb;
+      float acc = 0;
+      for (int64_t b = 0; b < nb; b++) {
+        const uint8_t* blk = row + b * 34;
+        int32_t isum = 0;
+        for (int i = 0; i < 32; i++) isum += int32_t(int8_t(blk[2 + i])) * q[b * 32 + i];
+        acc = fma_(f16_to_f32(load_u16(blk)) * d[b], float(isum), acc);
+      }
+      out[t * os + r] = acc;
+    }
+  }
+}
+
+INFERPI_FMA_CLONES void rows_q4_0(const Tensor& W, const Acts& a, float* out, int64_t os,
+                                  int64_t r0, int64_t r1) {
+  const int64_t nb = a.cols / 32;
+  for (int64_t r = r0; r < r1; r++) {
+    const uint8_t* row = W.row(r);
+    for (int t = 0; t < a.n; t++) {
+      const int8_t* q = a.q + t * a.cols;
+      const float* d = a.d + t * nb;
+      float acc = 0;
+      for (int64_t b = 0; b < nb; b++) {
+        const uint8_t* blk = row + b * 18;
+        int32_t isum = 0;
+        for (int i = 0; i < 16; i++) {
+          isum += (int32_t(blk[2 + i] & 0x0f) - 8) * q[b * 32 + i];
+          isum += (int32_t(blk[2 + i] >> 4) - 8) * q[b * 32 + 16 + i];
+        }
+        acc = fma_(f16_to_f32(load_u16(blk)) * d[b], float(isum), acc);
+      }
+      out[t * os + r] = acc;
+    }
+  }
+}
+
+}  // namespace
+
+void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
+  for (int64_t b = 0; b < n / 32; b++) {
+    const float* xb = x + b * 32;
+    float amax = 0;
+    for (int i = 0; i < 32; i++) {
+      float v = xb[i] < 0 ? -xb[i] : xb[i];
+      amax = v > amax ? v : amax;
+    }
+    const float db = amax / 127.0f;
+    const float id = db != 0 ? 1.0f / db : 0.0f;
+    int32_t sum = 0;
+    for (int i = 0; i < 32; i++) {
+      float v = __builtin_roundf(xb[i] * id);  // half away from zero, like ggml's roundf
+      int32_t qi = v > 127.0f ? 127 : v < -127.0f ? -127 : v == v ? int32_t(v) : 0;
+      q[b * 32 + i] = int8_t(qi);
+      sum += qi;
+    }
+    d[b] = db;
+    s[b] = sum;
+  }
+}
+
+void rows_baseline_f16(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0,
+                       int64_t r1) {
+  rows_float<F16W>(W, a, out, os, r0, r1);
+}
+
+RowsFn rows_fn(DType t) {
+  switch (t) {
+    case DType::F32:
+      return rows_float<F32W>;
+    case DType::F16:
+      return rows_float<F16W>;
+    case DType::BF16:
+      return rows_float<BF16W>;
+    case DType::Q8_0:
+      return rows_q8_0;
+    case DType::Q4_0:
+      return rows_q4_0;
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace inferpi::kernels::scalar

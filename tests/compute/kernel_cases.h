@@ -1,0 +1,198 @@
+// Shared by the host kernel tests and the NEON tests (tests/neon): random matrices of
+// every kernel type, in odd shapes, and comparisons of one implementation against another.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "engines/core/kernels.h"
+#include "engines/core/ops.h"
+#include "engines/core/tensor.h"
+
+namespace inferpi::testing {
+
+struct Matrix {
+  std::vector<uint8_t> bytes;
+  Tensor t;
+};
+
+// Quantizes like tools/pylib/quant.py (ggml's reference quantizers).
+inline void encode_row(DType type, const float* x, int64_t n, uint8_t* out) {
+  switch (type) {
+    case DType::F32:
+      memcpy(out, x, size_t(n) * 4);
+      return;
+    case DType::F16:
+      for (int64_t i = 0; i < n; i++) {
+        uint16_t h = f32_to_f16(x[i]);
+        memcpy(out + 2 * i, &h, 2);
+      }
+      return;
+    case DType::BF16:
+      for (int64_t i = 0; i < n; i++) {
+        uint16_t h = f32_to_bf16(x[i]);
+        memcpy(out + 2 * i, &h, 2);
+      }
+      return;
+    case DType::Q8_0:
+      for (int64_t b = 0; b < n / 32; b++) {
+        const float* xb = x + b * 32;
+        float amax = 0;
+        for (int i = 0; i < 32; i++) amax = std::max(amax, std::fabs(xb[i]));
+        float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
+        uint16_t h = f32_to_f16(d);
+        memcpy(out + b * 34, &h, 2);
+        for (int i = 0; i < 32; i++) out[b * 34 + 2 + i] = uint8_t(int8_t(std::roundf(xb[i] * id)));
+      }
+      return;
+    case DType::Q4_0:
+      for (int64_t b = 0; b < n / 32; b++) {
+        const float* xb = x + b * 32;
+        float amax = 0, maxv = 0;
+        for (int i = 0; i < 32; i++) {
+          if (amax < std::fabs(xb[i])) {
+            amax = std::fabs(xb[i]);
+            maxv = xb[i];
+          }
+        }
+        float d = maxv / -8.0f, id = d ? 1.0f / d : 0.0f;
+        uint16_t h = f32_to_f16(d);
+        memcpy(out + b * 18, &h, 2);
+        for (int i = 0; i < 16; i++) {
+          int lo = std::min(15, int(int8_t(xb[i] * id + 8.5f)));
+          int hi = std::min(15, int(int8_t(xb[16 + i] * id + 8.5f)));
+          out[b * 18 + 2 + i] = uint8_t(lo | (hi << 4));
+        }
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+inline Matrix random_matrix(DType type, int64_t rows, int64_t cols, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  Matrix m;
+  size_t rb = dtype_row_bytes(type, uint64_t(cols));
+  m.bytes.resize(rb * size_t(rows) + 64);
+  std::vector<float> row(static_cast<size_t>(cols));
+  for (int64_t r = 0; r < rows; r++) {
+    for (auto& v : row) v = dist(rng);
+    if (r % 7 == 3) row[size_t(r) % size_t(cols)] *= 40;  // an outlier per some rows
+    encode_row(type, row.data(), cols, m.bytes.data() + rb * size_t(r));
+  }
+  m.t = Tensor{m.bytes.data(), type, rows, cols};
+  return m;
+}
+
+inline std::vector<float> random_vector(int64_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = dist(rng);
+  if (n > 5) v[5] = 0.5f * 127.0f / 3.0f;  // exercises round-half-away cases near block max
+  return v;
+}
+
+inline std::vector<float> run_matmul(const Tensor& W, const std::vector<float>& x, int n,
+                                     kernels::Impl impl) {
+  kernels::set_impl(impl);
+  std::vector<float> out(size_t(W.rows) * size_t(n), -1.0f);
+  if (n == 1) {
+    kernels::matvec(out.data(), W, x.data());
+  } else {
+    kernels::matmul(out.data(), W, x.data(), n);
+  }
+  kernels::set_impl(kernels::Impl::Best);
+  return out;
+}
+
+// Rows/cols shapes: odd rows (not multiples of 4 or 16), cols not multiples of 4/8/16
+// where the type allows; quantized types need cols % 32 == 0.
+struct Shape {
+  int64_t rows, cols;
+};
+inline std::vector<Shape> shapes_for(DType type) {
+  bool q = type == DType::Q8_0 || type == DType::Q4_0;
+  if (q) return {{1, 32}, {3, 64}, {37, 96}, {129, 160}, {67, 1056}, {515, 768}};
+  return {{1, 1}, {3, 7}, {5, 13}, {37, 19}, {129, 61}, {67, 1027}, {515, 768}};
+}
+
+// Compares the dispatched kernels (Best) against the scalar reference kernels (bit for bit),
+// against ref::matvec (within the bound the arithmetic allows), matmul against per-token
+// matvec (bit for bit), serial against parallel, and the baseline f16 kernel. Returns the
+// number of failures and prints each one.
+inline int check_kernels() {
+  int failures = 0;
+  auto fail = [&](const char* what, DType type, Shape s, int n, int64_t i, float a, float b) {
+    if (failures++ < 20)
+      std::printf("FAIL %s: %s %lldx%lld n=%d index %lld: %.9g vs %.9g\n", what, dtype_name(type),
+                  (long long)s.rows, (long long)s.cols, n, (long long)i, double(a), double(b));
+  };
+  const DType types[] = {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0};
+  uint32_t seed = 1;
+  for (DType type : types) {
+    bool quant = type == DType::Q8_0 || type == DType::Q4_0;
+    for (Shape s : shapes_for(type)) {
+      Matrix m = random_matrix(type, s.rows, s.cols, seed++);
+      for (int n : {1, 3, 6}) {
+        std::vector<float> x = random_vector(s.cols * n, seed++);
+        auto best = run_matmul(m.t, x, n, kernels::Impl::Best);
+        auto scal = run_matmul(m.t, x, n, kernels::Impl::Scalar);
+        kernels::set_serial(true);
+        auto serial = run_matmul(m.t, x, n, kernels::Impl::Best);
+        kernels::set_serial(false);
+        for (size_t i = 0; i < best.size(); i++) {
+          if (std::memcmp(&best[i], &scal[i], 4))
+            fail("best!=scalar", type, s, n, int64_t(i), best[i], scal[i]);
+          if (std::memcmp(&best[i], &serial[i], 4))
+            fail("parallel!=serial", type, s, n, int64_t(i), best[i], serial[i]);
+        }
+        std::vector<float> row(static_cast<size_t>(s.cols)), one(static_cast<size_t>(s.rows));
+        for (int t = 0; t < n; t++) {
+          std::vector<float> xt(x.begin() + t * s.cols, x.begin() + (t + 1) * s.cols);
+          auto mv = run_matmul(m.t, xt, 1, kernels::Impl::Best);
+          ref::matvec(one.data(), m.t, xt.data());
+          for (int64_t r = 0; r < s.rows; r++) {
+            float got = best[size_t(t * s.rows + r)];
+            if (std::memcmp(&got, &mv[size_t(r)], 4))
+              fail("matmul!=matvec", type, s, n, r, got, mv[size_t(r)]);
+            // Error bound: fp32 rounding (both sides) plus, for quantized weights, the
+            // activation rounding of half a step per element: sum |w| * amax_block / 254.
+            tensor_dequantize_row(m.t, r, row.data());
+            double mag = 0, qerr = 0;
+            for (int64_t c = 0; c < s.cols; c++)
+              mag += std::fabs(double(row[size_t(c)]) * xt[size_t(c)]);
+            if (quant) {
+              for (int64_t b = 0; b < s.cols / 32; b++) {
+                double amax = 0, wsum = 0;
+                for (int i = 0; i < 32; i++) {
+                  amax = std::max(amax, std::fabs(double(xt[size_t(b * 32 + i)])));
+                  wsum += std::fabs(double(row[size_t(b * 32 + i)]));
+                }
+                qerr += wsum * amax / 254.0 * 1.0001;
+              }
+            }
+            double tol = 4e-6 * mag + qerr + 1e-30;
+            if (std::fabs(double(got) - double(one[size_t(r)])) > tol)
+              fail("vs ref::matvec", type, s, n, r, got, one[size_t(r)]);
+          }
+        }
+        if (type == DType::F16) {
+          auto base = run_matmul(m.t, x, n, kernels::Impl::Baseline);
+          for (size_t i = 0; i < best.size(); i++)
+            if (std::memcmp(&best[i], &base[i], 4))
+              fail("baseline!=best", type, s, n, int64_t(i), best[i], base[i]);
+        }
+      }
+    }
+  }
+  return failures;
+}
+
+}  // namespace inferpi::testing
