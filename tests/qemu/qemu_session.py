@@ -25,6 +25,8 @@ Session scripts, one step per line (# comments and blank lines ignored):
     monitor <command>         QEMU monitor command (the session then starts QEMU with one)
     sleep <seconds>
     expect_exit <n>           wait for QEMU to exit with status n (semihosting exit)
+    kill                      end QEMU now (for runs that cannot exit by themselves, e.g.
+                              after a deliberate fault); the session then passes
 
 Every failure prints what was expected and the whole console transcript. Exit status 0 =
 pass. Timeouts are generous: a slow CI runner makes a test slower, never flaky.
@@ -221,6 +223,10 @@ def run_session(kernel, session_file, expect_exit, extra_args):
                 q.monitor(arg)
             elif op == "sleep":
                 time.sleep(float(arg))
+            elif op == "kill":
+                q.close()
+                exit_checked = True
+                break
             elif op == "expect_exit":
                 q.expect_exit(int(arg))
                 exit_checked = True
