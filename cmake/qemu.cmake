@@ -7,7 +7,8 @@
 #     [EXPECT_EXIT <n>]         semihosting exit status the run must end with (default 0)
 #     [TIMEOUT <seconds>]       CTest timeout (default 180; each expect has its own)
 #     [QEMU_ARGS <args>...]     extra QEMU arguments (devices, drives)
-#     [LABELS <labels>...])     added to the label `qemu`
+#     [LABELS <labels>...]      added to the label `qemu`
+#     [NO_SEMIHOSTING])         boot without -semihosting (exit falls back to PSCI, status 0)
 #
 # QEMU runs as: qemu-system-aarch64 -M virt,virtualization=on -cpu cortex-a72 -smp 4 -m 2G
 #   -display none -serial stdio -monitor none -semihosting -nic none -kernel <elf> <QEMU_ARGS>
@@ -15,7 +16,7 @@
 include_guard(GLOBAL)
 
 function(inferpi_qemu_test name)
-  cmake_parse_arguments(Q "" "SESSION;PY_SCRIPT;KERNEL;EXPECT_EXIT;TIMEOUT" "QEMU_ARGS;LABELS" ${ARGN})
+  cmake_parse_arguments(Q "NO_SEMIHOSTING" "SESSION;PY_SCRIPT;KERNEL;EXPECT_EXIT;TIMEOUT" "QEMU_ARGS;LABELS" ${ARGN})
   if(NOT Q_KERNEL)
     set(Q_KERNEL ${INFERPI_VIRT_KERNEL})
   endif()
@@ -31,6 +32,9 @@ function(inferpi_qemu_test name)
   else()
     set(_cmd ${INFERPI_PYTHON} ${_driver} --kernel ${Q_KERNEL} --session ${Q_SESSION}
              --expect-exit ${Q_EXPECT_EXIT})
+  endif()
+  if(Q_NO_SEMIHOSTING)
+    list(APPEND _cmd --no-semihosting)
   endif()
   if(Q_QEMU_ARGS)
     list(APPEND _cmd -- ${Q_QEMU_ARGS})

@@ -120,5 +120,26 @@ int cmd_partest(int argc, char** argv) {
 INFERPI_SHELL_COMMAND(partest, "partest", "partest [n] [rounds]  check parallel_for on all cores",
                       cmd_partest);
 
+// fault: take an exception on purpose, to see (and test) what the vectors print.
+int cmd_fault(int argc, char** argv) {
+  const char* kind = argc > 1 ? argv[1] : "data";
+  if (strcmp(kind, "data") == 0) {
+    // 128 GiB: no RAM, device or PCIe window there on either board -> translation fault.
+    volatile uint64_t* p = reinterpret_cast<volatile uint64_t*>(0x2000000000ull);
+    kprint("fault: reading %p\n", (void*)p);
+    return int(*p);
+  }
+  if (strcmp(kind, "undef") == 0) {
+    kprint("fault: executing an undefined instruction\n");
+    asm volatile("udf #0");
+    return 0;
+  }
+  kprint("usage: fault [data|undef]\n");
+  return 1;
+}
+INFERPI_SHELL_COMMAND(fault, "fault",
+                      "fault [data|undef]  take an exception on purpose (stops the core)",
+                      cmd_fault);
+
 }  // namespace
 }  // namespace inferpi

@@ -34,6 +34,7 @@ struct Job {
   int workers;
 };
 Job g_job;
+bool g_in_parallel = false;  // core 0 inside parallel_for (a nested call runs serially)
 std::atomic<uint32_t> g_generation{0};
 std::atomic<int> g_pending{0};
 
@@ -89,8 +90,16 @@ int start_secondaries() {
       kprint("smp: core %d: start request failed\n", core);
       continue;
     }
-    uint64_t t0 = platform::now_ms();
-    while (!core_online(core) && platform::now_ms() - t0 < 1000) cpu::relax();
+    // Wait up to 1 s, repeating SEV every millisecond as Circle does (a core that was not
+    // yet in its WFE when the first event came would otherwise sleep on; hw §1.4).
+    uint64_t t0 = platform::now_ms(), last_sev = t0;
+    while (!core_online(core) && platform::now_ms() - t0 < 1000) {
+      if (platform::now_ms() != last_sev) {
+        last_sev = platform::now_ms();
+        cpu::sev();
+      }
+      cpu::relax();
+    }
     if (!core_online(core)) kprint("smp: core %d did not come online within 1 s\n", core);
   }
   // Workers: the online cores in order.
@@ -109,17 +118,20 @@ int worker_count() { return g_workers; }
 void parallel_for(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
   if (n <= 0) return;
   if (grain < 1) grain = 1;
-  // Serial when there is nothing to share, or when called off core 0 (not reentrant).
-  if (g_workers <= 1 || n <= grain || cpu::core_id() != 0) {
+  // Serial when there is nothing to share, when called off core 0, or nested (fn called
+  // parallel_for: the pool is busy with the outer call).
+  if (g_workers <= 1 || n <= grain || cpu::core_id() != 0 || g_in_parallel) {
     fn(ctx, 0, n, 0);
     return;
   }
+  g_in_parallel = true;
   g_job = Job{fn, ctx, n, grain, g_workers};
   g_pending.store(g_workers - 1, std::memory_order_relaxed);
   g_generation.fetch_add(1, std::memory_order_acq_rel);
   gic::send_sgi(gic::kWakeSgi, g_online_mask.load() & ~1u);
   run_chunk(g_job, 0);
   while (g_pending.load(std::memory_order_acquire) != 0) cpu::relax();
+  g_in_parallel = false;
 }
 
 }  // namespace inferpi

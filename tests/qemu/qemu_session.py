@@ -14,7 +14,8 @@ Library use (other tests import this; stdlib only):
 
 Command-line use (what inferpi_qemu_test() in cmake/qemu.cmake runs):
 
-    qemu_session.py --kernel K.elf --session S.txt [--expect-exit N] [-- extra qemu args]
+    qemu_session.py --kernel K.elf --session S.txt [--expect-exit N] [--no-semihosting]
+                    [-- extra qemu args]
 
 Session scripts, one step per line (# comments and blank lines ignored):
 
@@ -23,8 +24,11 @@ Session scripts, one step per line (# comments and blank lines ignored):
     send <text>               type the text and Enter (CR), as a terminal does
     send_raw <python-escaped> raw bytes, e.g. send_raw \\x7f\\x1b[A\\r
     monitor <command>         QEMU monitor command (the session then starts QEMU with one)
+    expect_monitor <regex>    the last monitor command's output must match
     sleep <seconds>
     expect_exit <n>           wait for QEMU to exit with status n (semihosting exit)
+    kill                      end QEMU now (for runs that cannot exit by themselves, e.g.
+                              after a deliberate fault); the session then passes
 
 Every failure prints what was expected and the whole console transcript. Exit status 0 =
 pass. Timeouts are generous: a slow CI runner makes a test slower, never flaky.
@@ -43,8 +47,7 @@ import time
 
 QEMU = "qemu-system-aarch64"
 BASE_ARGS = ["-M", "virt,virtualization=on", "-cpu", "cortex-a72", "-smp", "4", "-m", "2G",
-             "-display", "none", "-serial", "stdio", "-semihosting", "-nic", "none",
-             "-no-reboot"]
+             "-display", "none", "-serial", "stdio", "-nic", "none", "-no-reboot"]
 DEFAULT_TIMEOUT = 60.0
 
 
@@ -53,10 +56,11 @@ class SessionError(Exception):
 
 
 class QemuSession:
-    def __init__(self, kernel, extra_args=(), monitor=False, qemu=QEMU):
+    def __init__(self, kernel, extra_args=(), monitor=False, qemu=QEMU, semihosting=True):
         self.kernel = kernel
         self.extra_args = list(extra_args)
         self.qemu = qemu
+        self.semihosting = semihosting
         self.monitor_path = None
         self._tmpdir = None
         self._want_monitor = monitor
@@ -74,6 +78,8 @@ class QemuSession:
         if shutil.which(self.qemu) is None:
             raise SessionError(f"{self.qemu} not found (install qemu-system-arm)")
         args = [self.qemu] + BASE_ARGS
+        if self.semihosting:  # exit status from the guest (without it: PSCI off, status 0)
+            args.append("-semihosting")
         if self._want_monitor:
             self._tmpdir = tempfile.mkdtemp(prefix="inferpi-qemu-")
             self.monitor_path = os.path.join(self._tmpdir, "monitor.sock")
@@ -197,12 +203,13 @@ class QemuSession:
         return data
 
 
-def run_session(kernel, session_file, expect_exit, extra_args):
+def run_session(kernel, session_file, expect_exit, extra_args, semihosting=True):
     with open(session_file, encoding="utf-8") as f:
         steps = [ln.rstrip("\n") for ln in f]
     wants_monitor = any(s.strip().startswith("monitor ") for s in steps)
     exit_checked = False
-    with QemuSession(kernel, extra_args, monitor=wants_monitor) as q:
+    last_monitor = ""
+    with QemuSession(kernel, extra_args, monitor=wants_monitor, semihosting=semihosting) as q:
         for n, line in enumerate(steps, 1):
             stripped = line.strip()
             if not stripped or stripped.startswith("#"):
@@ -218,9 +225,16 @@ def run_session(kernel, session_file, expect_exit, extra_args):
             elif op == "send_raw":
                 q.send_raw(arg.encode("latin-1").decode("unicode_escape").encode("latin-1"))
             elif op == "monitor":
-                q.monitor(arg)
+                last_monitor = q.monitor(arg)
+            elif op == "expect_monitor":
+                if not re.search(arg, last_monitor):
+                    q.fail(f"monitor output does not match /{arg}/:\n{last_monitor}")
             elif op == "sleep":
                 time.sleep(float(arg))
+            elif op == "kill":
+                q.close()
+                exit_checked = True
+                break
             elif op == "expect_exit":
                 q.expect_exit(int(arg))
                 exit_checked = True
@@ -242,9 +256,11 @@ def main(argv):
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--session", required=True)
     ap.add_argument("--expect-exit", type=int, default=0)
+    ap.add_argument("--no-semihosting", action="store_true",
+                    help="boot without -semihosting (the kernel must fall back to PSCI)")
     a = ap.parse_args(argv)
     try:
-        return run_session(a.kernel, a.session, a.expect_exit, extra)
+        return run_session(a.kernel, a.session, a.expect_exit, extra, not a.no_semihosting)
     except SessionError as e:
         print(f"FAIL: {e}", file=sys.stderr)
         return 1
