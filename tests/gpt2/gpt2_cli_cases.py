@@ -24,7 +24,7 @@ class Fail(Exception):
 
 
 def run(args, check=True):
-    p = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=1400)
     if check and p.returncode != 0:
         raise Fail(f"{' '.join(args[:3])}... exited {p.returncode}: {p.stderr.strip()[:300]}")
     return p
