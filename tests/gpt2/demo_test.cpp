@@ -15,20 +15,22 @@ std::string demo_dir() { return shared_dir() + "/models/demo-nanochat"; }
 
 std::string export_demo() {
   std::string out;
-  std::string dir = cached_export("--checkpoint-dir '" + demo_dir() + "/chatsft_checkpoints/d6' --tokenizer-dir '" +
-                                      demo_dir() + "/tokenizer'",
-                                  &out);
+  std::string dir =
+      cached_export("--checkpoint-dir '" + demo_dir() +
+                        "/chatsft_checkpoints/d6' --tokenizer-dir '" + demo_dir() + "/tokenizer'",
+                    &out);
   EXPECT_NE(dir, "") << out;
   return dir;
 }
 
-#define REQUIRE_DEMO()                                                    \
-  if (!exists(demo_dir() + "/tokenizer/tokenizer.pkl"))                   \
+#define REQUIRE_DEMO()                                  \
+  if (!exists(demo_dir() + "/tokenizer/tokenizer.pkl")) \
   GTEST_SKIP() << "../shared/models/demo-nanochat not present (fresh clone)"
 
 // One chat turn as the app runs it: render, prefill, greedy until a stop token, feeding
 // tool output when the format asks for it. Returns the reply text.
-std::string chat_turn(inferpi::Engine* e, const char* user, int max_tokens, std::vector<int>* reply_ids) {
+std::string chat_turn(inferpi::Engine* e, const char* user, int max_tokens,
+                      std::vector<int>* reply_ids) {
   inferpi::ChatFormat& chat = e->chat_format();
   const inferpi::Tokenizer& tok = e->tokenizer();
   std::vector<int> ids(1024);
@@ -70,7 +72,8 @@ TEST(Gpt2Demo, ReciteGenesisDeterministic) {
   // model does not know the verse; its answer is KJV-like text, pinned here so any change
   // in the numerics that flips a greedy choice early is noticed.
   EXPECT_EQ(first.substr(0, 111),
-            "And the LORD said unto him, Go, and tell me thy servant, and go unto me, and I will give thee the "
+            "And the LORD said unto him, Go, and tell me thy servant, and go unto me, and I will "
+            "give thee the "
             "land of Egypt")
       << first;
 }
@@ -104,42 +107,5 @@ TEST(Gpt2Demo, MultiTurnKeepsTheKvCache) {
   EXPECT_EQ(fresh, r2);
 }
 
-// Perplexity procedure of ../shared/golden/README.md: ids = [BOS] + encode(file); window k
-// is ids[kW : kW + W + 1], a fresh forward over its first W tokens predicting the next W.
-TEST(Gpt2Demo, PerplexityMatchesNanochat) {
-  REQUIRE_DEMO();
-  Loaded m;
-  ASSERT_EQ(load(export_demo(), &m), "ok");
-  std::vector<uint8_t> text = read_file(shared_dir() + "/corpus/kjv-heldout.txt");
-  ASSERT_FALSE(text.empty());
-  std::vector<int> ids(text.size() + 2);
-  int n = 0;
-  ids[0] = m.engine->tokenizer().bos_id();
-  ASSERT_TRUE(m.engine->tokenizer().encode(reinterpret_cast<const char*>(text.data()), text.size(),
-                                           ids.data() + 1, int(ids.size()) - 1, &n));
-  ids.resize(size_t(n) + 1);
-  const int W = 512, V = m.engine->info().vocab_size;
-  std::vector<float> logits(size_t(W) * V);
-  double nll = 0;
-  long predicted = 0;
-  for (size_t start = 0; start + 1 < ids.size(); start += W) {
-    int len = int(std::min<size_t>(W, ids.size() - 1 - start));
-    m.engine->reset();
-    ASSERT_TRUE(m.engine->forward(ids.data() + start, len, logits.data()));
-    for (int t = 0; t < len; t++) {
-      const float* z = logits.data() + size_t(t) * V;
-      double mx = z[0], sum = 0;
-      for (int i = 1; i < V; i++) mx = std::max(mx, double(z[i]));
-      for (int i = 0; i < V; i++) sum += std::exp(double(z[i]) - mx);
-      nll += mx + std::log(sum) - z[ids[start + t + 1]];
-      predicted++;
-    }
-  }
-  double ppl = std::exp(nll / double(predicted));
-  std::printf("demo-nanochat perplexity on kjv-heldout.txt, window %d: %ld tokens predicted, mean NLL %.4f, "
-              "perplexity %.3f (nanochat: 31.09)\n",
-              W, predicted, nll / double(predicted), ppl);
-  RecordProperty("perplexity", std::to_string(ppl));
-  EXPECT_EQ(predicted, 19700);
-  EXPECT_NEAR(ppl, 31.09, 31.09 * 0.005);
-}
+// Perplexity (../shared/golden/README.md procedure) runs through the host CLI:
+// tests/gpt2/gpt2_cli_cases.py, case "perplexity" (ctest gpt2_cli_perplexity).
