@@ -1,6 +1,7 @@
 #include "engines/gguf/gguf_llama.h"
 
 #include "engines/core/engine.h"
+#include "engines/tokenizers/bpe_tokenizer.h"
 #include "engines/tokenizers/spm_tokenizer.h"
 #include "runtime/core/format.h"
 #include "runtime/core/kstring.h"
@@ -235,16 +236,200 @@ Status llama_weights_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& a
   return check_llama_weights(c, *w);
 }
 
+namespace {
+
+// GPT-2's byte→unicode alphabet, inverted: code point → byte, or -1 (docs/formats.md §6.10).
+int gpt2_byte_of(uint32_t cp) {
+  auto kept = [](uint32_t b) {
+    return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+  };
+  if (cp < 0x100) return kept(cp) ? int(cp) : -1;
+  if (cp > 0x143) return -1;
+  int n = int(cp - 0x100);  // the n-th byte outside the kept ranges, in ascending order
+  for (uint32_t b = 0; b < 256; b++) {
+    if (!kept(b) && n-- == 0) return int(b);
+  }
+  return -1;
+}
+
+// Decodes a token's GPT-2-alphabet text into raw bytes; false if some character is not in
+// the alphabet (the caller then keeps the text as it is, like an added token).
+bool gpt2_decode(const Str& s, uint8_t* out, size_t* n) {
+  size_t k = 0;
+  for (size_t i = 0; i < s.size;) {
+    uint8_t b0 = uint8_t(s.data[i]);
+    uint32_t cp;
+    size_t len;
+    if (b0 < 0x80) {
+      cp = b0, len = 1;
+    } else if ((b0 & 0xE0) == 0xC0 && i + 1 < s.size) {
+      cp = (uint32_t(b0 & 0x1F) << 6) | (uint8_t(s.data[i + 1]) & 0x3F), len = 2;
+    } else {
+      return false;
+    }
+    int b = gpt2_byte_of(cp);
+    if (b < 0) return false;
+    out[k++] = uint8_t(b);
+    i += len;
+  }
+  *n = k;
+  return true;
+}
+
+uint32_t hash_bytes(const char* p, size_t n) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (size_t i = 0; i < n; i++) h = (h ^ uint8_t(p[i])) * 16777619u;
+  return h;
+}
+
+struct TextIndex {  // token text (GGUF alphabet) → id; open addressing, slots hold id + 1
+  const Str* texts;
+  uint32_t* slots;
+  uint32_t mask;
+  int find(const char* p, size_t n) const {
+    for (uint32_t h = hash_bytes(p, n) & mask;; h = (h + 1) & mask) {
+      if (!slots[h]) return -1;
+      const Str& t = texts[slots[h] - 1];
+      if (t.size == n && memcmp(t.data, p, n) == 0) return int(slots[h] - 1);
+    }
+  }
+};
+
+// tokenizer.ggml.pre → our PreTokenizer id (docs/formats.md §6.11 lists the families).
+bool pre_tokenizer_id(const Str& pre, uint32_t* id) {
+  static const struct {
+    const char* name;
+    PreTokenizer pre;
+  } kPre[] = {
+      {"gpt-2", PreTokenizer::Gpt2},
+      {"mpt", PreTokenizer::Gpt2},
+      {"olmo", PreTokenizer::Gpt2},
+      {"jais", PreTokenizer::Gpt2},
+      {"qwen2", PreTokenizer::Qwen2},
+      {"stablelm2", PreTokenizer::Qwen2},
+      {"deepseek-r1-qwen", PreTokenizer::Qwen2},
+      {"megrez", PreTokenizer::Qwen2},
+      {"llama-bpe", PreTokenizer::Llama3},
+      {"llama3", PreTokenizer::Llama3},
+      {"smollm", PreTokenizer::SmolLM},
+      {"starcoder", PreTokenizer::SmolLM},
+      {"refact", PreTokenizer::SmolLM},
+      {"command-r", PreTokenizer::SmolLM},
+      {"codeshell", PreTokenizer::SmolLM},
+      {"exaone", PreTokenizer::SmolLM},
+      {"minerva", PreTokenizer::SmolLM},
+  };
+  for (const auto& p : kPre) {
+    if (pre.equals(p.name)) {
+      *id = uint32_t(p.pre);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+// Byte-level BPE vocabulary: laid out as our "IPBT" tokenizer.bin (docs/formats.md, "InferPi
+// BPE tokenizer.bin") in the arena — token texts back to raw bytes, merges as id triples in
+// rank order — and indexed by BpeTokenizer.
+Status bpe_tokenizer_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& arena,
+                               Tokenizer** out) {
+  Array tokens, types, merges;
+  f.get_array("tokenizer.ggml.tokens", &tokens);
+  const uint64_t V = tokens.count;
+  if (!f.get_array("tokenizer.ggml.merges", &merges) || merges.elem != ValueType::STRING) {
+    return Status::error("gpt2 tokenizer without tokenizer.ggml.merges");
+  }
+  bool have_types = f.get_array("tokenizer.ggml.token_type", &types);
+  if (have_types && (types.count != V || !types.is_integer())) {
+    return Status::error("tokenizer.ggml.token_type: %llu values for %llu tokens",
+                         (unsigned long long)types.count, (unsigned long long)V);
+  }
+  Str pre{};
+  uint32_t pre_id = 0;
+  if (!f.get_string("tokenizer.ggml.pre", &pre) || !pre_tokenizer_id(pre, &pre_id)) {
+    char name[32] = "(missing)";
+    if (pre.data) pre.copy_to(name, sizeof name);
+    return Status::error("unsupported: gpt2 pre-tokenizer '%s'", name);
+  }
+  const bool ignore_merges = pre_id == uint32_t(PreTokenizer::Llama3);
+
+  const size_t cap =
+      64 + 5 * size_t(V) + (tokens.bytes - 8 * size_t(V)) + 12 * size_t(merges.count);
+  uint8_t* buf = arena.alloc_array<uint8_t>(cap);
+  if (!buf) return Status::error("out of memory for the vocabulary (%zu KB)", cap >> 10);
+  const Arena::Mark scratch = arena.mark();  // the text index is dropped after building
+  uint32_t n_slots = 1;
+  while (n_slots < 2 * V) n_slots <<= 1;
+  Str* texts = arena.alloc_array<Str>(size_t(V));
+  uint32_t* slots = arena.alloc_array<uint32_t>(n_slots);
+  char* joined = arena.alloc_array<char>(1024);
+  if (!texts || !slots || !joined) return Status::error("out of memory indexing the vocabulary");
+  memset(slots, 0, size_t(n_slots) * 4);
+  TextIndex index{texts, slots, n_slots - 1};
+
+  size_t pos = 64;
+  StringCursor cur(tokens);
+  for (uint64_t i = 0; i < V && cur.next(&texts[i]); i++) {
+    const Str& t = texts[i];
+    if (index.find(t.data, t.size) < 0) {  // the first id of a text wins
+      uint32_t h = hash_bytes(t.data, t.size) & index.mask;
+      while (slots[h]) h = (h + 1) & index.mask;
+      slots[h] = uint32_t(i + 1);
+    }
+    // Normal and user-defined tokens are text; control, unknown, unused padding and byte
+    // tokens are never produced from text.
+    int64_t type = have_types ? types.int_at(i) : 1;
+    uint8_t kind = type == 1   ? BpeTokenizer::kNormal
+                   : type == 4 ? BpeTokenizer::kUserDefined
+                               : BpeTokenizer::kControl;
+    size_t n = 0;
+    if (kind == BpeTokenizer::kControl || !gpt2_decode(t, buf + pos + 5, &n)) {
+      memcpy(buf + pos + 5, t.data, t.size);
+      n = t.size;
+    }
+    buf[pos] = kind;
+    uint32_t n32 = uint32_t(n);
+    memcpy(buf + pos + 1, &n32, 4);
+    pos += 5 + n;
+  }
+  uint32_t n_merges = 0;
+  StringCursor mc(merges);
+  Str m;
+  while (mc.next(&m)) {
+    size_t sp = 1;  // "left right", split at the first space after position 0
+    while (sp < m.size && m.data[sp] != ' ') sp++;
+    if (sp >= m.size || m.size > 1024) continue;
+    int a = index.find(m.data, sp), b = index.find(m.data + sp + 1, m.size - sp - 1);
+    memcpy(joined, m.data, sp);
+    memcpy(joined + sp, m.data + sp + 1, m.size - sp - 1);
+    int r = index.find(joined, m.size - 1);
+    if (a < 0 || b < 0 || r < 0) continue;  // a merge whose parts are not tokens is unusable
+    uint32_t triple[3] = {uint32_t(a), uint32_t(b), uint32_t(r)};
+    memcpy(buf + pos, triple, 12);
+    pos += 12;
+    n_merges++;
+  }
+  arena.reset(scratch);
+  uint32_t header[8] = {0,      BpeTokenizer::kVersion,  uint32_t(V),        n_merges,
+                        pre_id, ignore_merges ? 1u : 0u, uint32_t(c.bos_id), uint32_t(c.eos_id)};
+  memcpy(header, "IPBT", 4);
+  memset(buf, 0, 64);
+  memcpy(buf, header, sizeof header);
+  auto* bpe = arena_new<BpeTokenizer>(arena);
+  if (!bpe) return Status::error("out of memory for the tokenizer");
+  INFERPI_TRY(bpe->load(buf, pos, c.vocab_size, arena));
+  *out = bpe;
+  return Status::ok();
+}
+
 // SentencePiece vocabulary: the SpmTokenizer reads llama2.c's tokenizer.bin layout plus our
 // trailer (docs/formats.md "InferPi llama tokenizer.bin"), so we lay the GGUF arrays out that
 // way in the arena — pieces with U+2581 turned into spaces — and let it index them.
 Status tokenizer_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& arena, Tokenizer** out) {
   *out = nullptr;
-  if (c.tokenizer != TokenizerKind::SentencePiece) {
-    return Status::error(
-        "unsupported: byte-level BPE (gpt2) GGUF tokenizers are not in this "
-        "build yet");
-  }
+  if (c.tokenizer == TokenizerKind::ByteLevelBpe) return bpe_tokenizer_from_gguf(f, c, arena, out);
   Array tokens, scores, types;
   f.get_array("tokenizer.ggml.tokens", &tokens);
   const uint64_t V = tokens.count;

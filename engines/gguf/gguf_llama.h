@@ -17,8 +17,12 @@ Status llama_config_from_gguf(const GgufFile& f, LlamaConfig* c);
 Status llama_weights_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& arena,
                                LlamaWeights* w);
 
-// tokenizer.ggml.model "llama" (SentencePiece: pieces, scores, token types, byte pieces).
+// tokenizer.ggml.model "llama" (SentencePiece: pieces, scores, token types, byte pieces)
+// or "gpt2" (byte-level BPE: GPT-2-alphabet tokens, merges, tokenizer.ggml.pre).
 Status tokenizer_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& arena, Tokenizer** out);
+
+Status bpe_tokenizer_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& arena,
+                               Tokenizer** out);
 
 // Maps a HF Jinja chat template to one of the built-ins. Unknown (or absent) → Completion,
 // with `*recognised` false so the caller can say so.

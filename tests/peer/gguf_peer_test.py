@@ -139,10 +139,69 @@ def synthetic_spm_vocab():
     return pieces, scores, types
 
 
-def random_model(arch, dtype, path):
+def gpt2_alphabet():
+    keep = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    out, n = {}, 0
+    for b in range(256):
+        if b in keep:
+            out[b] = chr(b)
+        else:
+            out[b] = chr(0x100 + n)
+            n += 1
+    return out
+
+
+def synthetic_bpe_vocab(n_merges=300):
+    """Byte-level BPE trained here on a little text: 256 byte tokens (GPT-2 alphabet), merged
+    tokens in rank order, then ChatML specials (control)."""
+    import re
+    alpha = gpt2_alphabet()
+    text = (PROMPT + " And God said, Let there be light: and there was light. And God saw the "
+            "light, that it was good: 1234 5678 90. The LORD is my shepherd; I shall not want. "
+            "Hello world, héllo wörld! ") * 3
+    words = {}
+    for w in re.findall(r" ?[^\W\d_]+| ?\d| ?[^\s\w]+|\s+", text):
+        key = tuple(alpha[b] for b in w.encode("utf-8"))
+        words[key] = words.get(key, 0) + 1
+    tokens = [alpha[b] for b in range(256)]
+    merges = []
+    for _ in range(n_merges):
+        pairs = {}
+        for w, c in words.items():
+            for a, b in zip(w, w[1:]):
+                pairs[(a, b)] = pairs.get((a, b), 0) + c
+        if not pairs:
+            break
+        (a, b), _ = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
+        merges.append(f"{a} {b}")
+        tokens.append(a + b)
+        new = {}
+        for w, c in words.items():
+            out, i = [], 0
+            while i < len(w):
+                if i + 1 < len(w) and w[i] == a and w[i + 1] == b:
+                    out.append(a + b)
+                    i += 2
+                else:
+                    out.append(w[i])
+                    i += 1
+            new[tuple(out)] = new.get(tuple(out), 0) + c
+        words = new
+    types = [gw.NORMAL] * len(tokens)
+    tokens += ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    types += [gw.CONTROL] * 3
+    return tokens, types, merges
+
+
+def random_model(arch, dtype, path, bpe_pre=None):
     rng = np.random.default_rng(1 if arch == "llama" else 2)
-    pieces, scores, types = synthetic_spm_vocab()
-    V, D, F, L, H, KV = len(pieces), 64, 192, 2, 4, 2
+    if bpe_pre:
+        tokens, ttypes, merges = synthetic_bpe_vocab()
+        V = len(tokens)
+    else:
+        pieces, scores, types = synthetic_spm_vocab()
+        V = len(pieces)
+    D, F, L, H, KV = 64, 192, 2, 4, 2
     hs = D // H
     cfg = {"arch": arch, "dim": D, "hidden_dim": F, "n_layers": L, "n_heads": H,
            "n_kv_heads": KV, "head_dim": hs, "vocab_size": V, "context_length": 512,
@@ -177,7 +236,10 @@ def random_model(arch, dtype, path):
                 yield name, rng.standard_normal((rows, cols)) / np.sqrt(cols)
 
     def vocab(w):
-        gw.spm_vocab_metadata(w, pieces, scores, types, 1, 2, 0, add_bos=True)
+        if bpe_pre:
+            gw.bpe_vocab_metadata(w, tokens, ttypes, merges, bpe_pre, eos=V - 3, eot=V - 1)
+        else:
+            gw.spm_vocab_metadata(w, pieces, scores, types, 1, 2, 0, add_bos=True)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     gw.write_model(path, cfg, plan, tensors(), vocab, None, f"random-{arch}")
     return V
@@ -262,6 +324,10 @@ def main():
             d = os.path.join(WORK, f"random-{arch}-{dname}")
             V = random_model(arch, quant.NAMES[dname], os.path.join(d, "model.gguf"))
             models.append((f"random-{arch} {dname}", d, dname != "f16", V))
+    for arch, pre in (("qwen2", "qwen2"), ("llama", "smollm")):
+        d = os.path.join(WORK, f"random-{arch}-bpe-{pre}")
+        V = random_model(arch, quant.F16, os.path.join(d, "model.gguf"), bpe_pre=pre)
+        models.append((f"random-{arch} gpt2/{pre} f16", d, False, V))
     d = os.path.join(WORK, "random-llama-kquant-mix")
     models.append(("random-llama kquant-mix", d, True,
                    random_kquant_model(os.path.join(d, "model.gguf"))))
