@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <new>
 
 #include "engines/core/chat.h"
 #include "engines/core/dtype.h"

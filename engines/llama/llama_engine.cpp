@@ -1,0 +1,154 @@
+#include "engines/llama/llama_engine.h"
+
+#include <cstring>
+
+#include "engines/llama/llama_format.h"
+#include "runtime/core/kstring.h"
+
+namespace inferpi {
+
+Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
+                         Tokenizer* tokenizer, const EngineOptions& options, Arena& arena) {
+  config_ = config;
+  weights_ = weights;
+  tokenizer_ = tokenizer;
+  INFERPI_TRY(validate_llama_config(config_));
+  INFERPI_TRY(check_llama_weights(config_, weights_));
+  if (tokenizer_->vocab_size() != config_.vocab_size) {
+    return Status::error("tokenizer has %d tokens, model has %d", tokenizer_->vocab_size(),
+                         config_.vocab_size);
+  }
+  context_ = config_.context_length;
+  int cap = options.max_context > 0 ? options.max_context : EngineOptions::kDefaultContextCap;
+  if (context_ > cap) context_ = cap;
+
+  const size_t T = kChunk, D = size_t(config_.dim), F = size_t(config_.hidden_dim);
+  const size_t hs = size_t(config_.head_dim), q_dim = size_t(config_.n_heads) * hs;
+  const size_t kv_dim = size_t(config_.n_kv_heads) * hs;
+  const size_t cache = size_t(config_.n_layers) * size_t(context_) * kv_dim;
+  LlamaState& s = state_;
+  s.x = arena.alloc_array<float>(T * D);
+  s.xb = arena.alloc_array<float>(T * D);
+  s.q = arena.alloc_array<float>(T * q_dim);
+  s.k = arena.alloc_array<float>(T * kv_dim);
+  s.v = arena.alloc_array<float>(T * kv_dim);
+  s.att = arena.alloc_array<float>(T * q_dim);
+  s.hb = arena.alloc_array<float>(T * F);
+  s.hb2 = arena.alloc_array<float>(T * F);
+  s.scores = arena.alloc_array<float>(size_t(context_));
+  s.rope_cos = arena.alloc_array<float>(T * hs / 2);
+  s.rope_sin = arena.alloc_array<float>(T * hs / 2);
+  s.logits = arena.alloc_array<float>(size_t(config_.vocab_size));
+  s.key_cache = arena.alloc_array<float>(cache);
+  s.value_cache = arena.alloc_array<float>(cache);
+  if (!s.x || !s.xb || !s.q || !s.k || !s.v || !s.att || !s.hb || !s.hb2 || !s.scores ||
+      !s.rope_cos || !s.rope_sin || !s.logits || !s.key_cache || !s.value_cache) {
+    return Status::error("out of memory for the KV cache and activations (%zu MB for %d "
+                         "positions; %zu MB free)",
+                         2 * cache * sizeof(float) >> 20, context_, arena.remaining() >> 20);
+  }
+  memset(s.logits, 0, size_t(config_.vocab_size) * sizeof(float));
+
+  const ChatTemplateSpec* spec = chat_template_spec(uint32_t(config_.chat_template));
+  if (!spec) return Status::error("unknown chat template id %u", uint32_t(config_.chat_template));
+  INFERPI_TRY(make_chat_format(*spec, *tokenizer_, config_.add_bos, config_.stop_ids,
+                               config_.n_stop_ids, arena, &chat_));
+
+  // What the menu and /stats show.
+  ModelInfo& m = info_;
+  copy_string(m.engine, sizeof(m.engine), "Llama");
+  copy_string(m.architecture, sizeof(m.architecture), config_.architecture);
+  copy_string(m.dtype, sizeof(m.dtype), dtype_name(weights_.layers[0].wq.type));
+  m.n_layers = config_.n_layers;
+  m.dim = config_.dim;
+  m.n_heads = config_.n_heads;
+  m.n_kv_heads = config_.n_kv_heads;
+  m.head_dim = config_.head_dim;
+  m.hidden_dim = config_.hidden_dim;
+  m.vocab_size = config_.vocab_size;
+  m.max_context = config_.context_length;
+  auto elems = [](const Tensor& t) { return t.empty() ? 0 : uint64_t(t.rows) * uint64_t(t.cols); };
+  uint64_t params = elems(weights_.token_embd) + elems(weights_.output_norm);
+  uint64_t bytes = weights_.output.bytes();
+  if (!config_.tied_output) params += elems(weights_.output);
+  for (int l = 0; l < config_.n_layers; l++) {
+    const LlamaLayerWeights& w = weights_.layers[l];
+    const Tensor* all[] = {&w.attn_norm, &w.wq,       &w.wk,   &w.wv,   &w.bq,     &w.bk,
+                           &w.bv,        &w.wo,       &w.ffn_norm, &w.w_gate, &w.w_up, &w.w_down};
+    for (const Tensor* t : all) {
+      params += elems(*t);
+      if (!t->empty()) bytes += t->bytes();
+    }
+  }
+  m.n_params = params;
+  m.weight_bytes = bytes;
+  pos_ = 0;
+  return Status::ok();
+}
+
+// ---- factory --------------------------------------------------------------------------------
+
+static bool llama_probe(const uint8_t* head, size_t head_size) {
+  return detect_llama_format(head, head_size) != LlamaFileFormat::Unknown;
+}
+
+static Status llama_describe(const uint8_t* head, size_t head_size, uint64_t file_size,
+                             ModelSummary* out) {
+  *out = ModelSummary{};
+  copy_string(out->engine, sizeof(out->engine), "Llama");
+  LlamaFileFormat f = detect_llama_format(head, head_size);
+  if (f == LlamaFileFormat::Unknown) return Status::error("not a Llama model file");
+  if (f != LlamaFileFormat::InferPi) {
+    copy_string(out->architecture, sizeof(out->architecture), "llama2.c");
+    copy_string(out->dtype, sizeof(out->dtype), "f32");
+    out->n_params = file_size / 4;
+    return Status::ok();
+  }
+  using namespace llama_format;
+  if (head_size < kHeaderSize) return Status::error("model.bin: header truncated");
+  copy_string(out->architecture, sizeof(out->architecture),
+              load_le32(head + kOffArch) == kArchQwen2 ? "qwen2" : "llama");
+  uint64_t table = load_le64(head + kOffTableOffset);
+  // The first tensor is the token embedding; its type names the file's dtype.
+  if (table + kEntrySize <= head_size) {
+    copy_string(out->dtype, sizeof(out->dtype), dtype_name(DType(load_le32(head + table + 32))));
+  }
+  uint64_t D = load_le32(head + kOffDim), F = load_le32(head + kOffHiddenDim);
+  uint64_t L = load_le32(head + kOffLayers), V = load_le32(head + kOffVocab);
+  uint64_t hs = load_le32(head + kOffHeadDim);
+  uint64_t q = load_le32(head + kOffHeads) * hs, kv = load_le32(head + kOffKvHeads) * hs;
+  bool tied = load_le32(head + kOffFlags) & kFlagTied;
+  out->n_params = V * D * (tied ? 1 : 2) + D + L * (2 * D + 2 * D * q + 2 * D * kv + 3 * D * F);
+  return Status::ok();
+}
+
+static Status llama_create(const ModelFiles& files, const EngineOptions& options, Arena& arena,
+                           Engine** out) {
+  *out = nullptr;
+  LlamaConfig config;
+  LlamaWeights weights{};
+  INFERPI_TRY(load_llama_model(files.model, files.model_size, arena, &config, &weights));
+  if (!files.tokenizer) return Status::error("tokenizer.bin is missing");
+  Tokenizer* tok = nullptr;
+  if (config.tokenizer == TokenizerKind::SentencePiece) {
+    auto* spm = arena_new<SpmTokenizer>(arena);
+    if (!spm) return Status::error("out of memory for the tokenizer");
+    Status st = spm->load(files.tokenizer, files.tokenizer_size, config.vocab_size,
+                          config.bos_id, config.eos_id, arena);
+    if (!st) return st;
+    tok = spm;
+  } else if (config.tokenizer == TokenizerKind::ByteLevelBpe) {
+    return Status::error("BPE_TODO");
+  } else {
+    return Status::error("model.bin names no tokenizer type");
+  }
+  auto* engine = arena_new<LlamaEngine>(arena);
+  if (!engine) return Status::error("out of memory for the engine");
+  INFERPI_TRY(engine->init(config, weights, tok, options, arena));
+  *out = engine;
+  return Status::ok();
+}
+
+const EngineFactory kLlamaEngineFactory = {"Llama", llama_probe, llama_describe, llama_create};
+
+}  // namespace inferpi

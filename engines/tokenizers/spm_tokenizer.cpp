@@ -1,0 +1,301 @@
+#include "engines/tokenizers/spm_tokenizer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "runtime/core/kstring.h"
+
+namespace inferpi {
+
+static int compare_bytes(const uint8_t* a, size_t la, const uint8_t* b, size_t lb) {
+  int c = memcmp(a, b, la < lb ? la : lb);
+  if (c) return c;
+  return la < lb ? -1 : (la > lb ? 1 : 0);
+}
+
+static bool is_byte_piece(const uint8_t* s, size_t len, int* value) {
+  auto hex = [](uint8_t c) {
+    return c >= '0' && c <= '9' ? c - '0' : (c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1);
+  };
+  if (len != 6 || memcmp(s, "<0x", 3) != 0 || s[5] != '>') return false;
+  int hi = hex(s[3]), lo = hex(s[4]);
+  if (hi < 0 || lo < 0) return false;
+  *value = hi * 16 + lo;
+  return true;
+}
+
+Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int bos_id,
+                          int eos_id, Arena& arena) {
+  if (vocab_size <= 0 || vocab_size > (1 << 24)) {
+    return Status::error("tokenizer.bin: bad vocab size %d", vocab_size);
+  }
+  vocab_size_ = vocab_size;
+  bos_id_ = bos_id < vocab_size ? bos_id : -1;
+  eos_id_ = eos_id < vocab_size ? eos_id : -1;
+  const size_t V = size_t(vocab_size);
+  text_ = arena.alloc_array<const uint8_t*>(V);
+  len_ = arena.alloc_array<uint32_t>(V);
+  score_ = arena.alloc_array<float>(V);
+  types_ = arena.alloc_array<uint8_t>(V);
+  sorted_ = arena.alloc_array<int>(V);
+  work_ = arena.alloc_array<char>(kSegment + 8);
+  symbols_ = arena.alloc_array<Symbol>(kSegment + 8);
+  heap_ = arena.alloc_array<Candidate>(3 * size_t(kSegment) + 16);
+  if (!text_ || !len_ || !score_ || !types_ || !sorted_ || !work_ || !symbols_ || !heap_) {
+    return Status::error("tokenizer.bin: out of memory for %d tokens", vocab_size);
+  }
+
+  if (size < 4) return Status::error("tokenizer.bin: too short (%zu bytes)", size);
+  size_t pos = 4;  // uint32 max_token_length: not needed (we check each length instead)
+  for (size_t i = 0; i < V; i++) {
+    if (size - pos < 8) {
+      return Status::error("tokenizer.bin: ends at token %zu but the model has %d tokens "
+                           "(truncated file or vocab mismatch)",
+                           i, vocab_size);
+    }
+    memcpy(&score_[i], data + pos, 4);
+    uint32_t n = load_le32(data + pos + 4);
+    pos += 8;
+    if (n > size - pos) {
+      return Status::error("tokenizer.bin: token %zu has length %u, past the end of the file", i,
+                           n);
+    }
+    text_[i] = data + pos;
+    len_[i] = n;
+    pos += n;
+  }
+  // Optional InferPi trailer: "IPTX", version, n_tokens, flags, then n_tokens type bytes.
+  add_dummy_prefix_ = true;
+  if (pos == size) {
+    for (size_t i = 0; i < V; i++) {
+      int b;
+      bool control = int(i) == bos_id_ || int(i) == eos_id_;
+      types_[i] = is_byte_piece(text_[i], len_[i], &b) ? kByte
+                  : control                               ? kControl
+                  : (len_[i] == 5 && memcmp(text_[i], "<unk>", 5) == 0) ? kUnknown
+                                                                          : kNormal;
+    }
+  } else {
+    size_t rest = size - pos;
+    if (rest < 16 || memcmp(data + pos, "IPTX", 4) != 0) {
+      return Status::error("tokenizer.bin: %zu unexpected bytes after the %d tokens the model "
+                           "declares (vocab size mismatch?)",
+                           rest, vocab_size);
+    }
+    uint32_t version = load_le32(data + pos + 4), n = load_le32(data + pos + 8);
+    uint32_t flags = load_le32(data + pos + 12);
+    if (version != 1) return Status::error("tokenizer.bin: unknown trailer version %u", version);
+    if (n != V || rest != 16 + V) {
+      return Status::error("tokenizer.bin: trailer describes %u tokens in %zu bytes, model has "
+                           "%d tokens (vocab size mismatch)",
+                           n, rest, vocab_size);
+    }
+    memcpy(types_, data + pos + 16, V);
+    add_dummy_prefix_ = flags & 1;
+  }
+
+  for (int& b : byte_id_) b = -1;
+  unk_id_ = -1;
+  n_sorted_ = 0;
+  split_at_spaces_ = true;
+  for (size_t i = 0; i < V; i++) {
+    int b;
+    if (types_[i] == kByte && is_byte_piece(text_[i], len_[i], &b) && byte_id_[b] < 0) {
+      byte_id_[b] = int(i);
+    }
+    if (types_[i] == kUnknown && unk_id_ < 0) unk_id_ = int(i);
+    if (types_[i] == kNormal || types_[i] == kUserDefined) {
+      sorted_[n_sorted_++] = int(i);
+      if (len_[i] > 1 && memchr(text_[i] + 1, ' ', len_[i] - 1)) split_at_spaces_ = false;
+    }
+  }
+  std::sort(sorted_, sorted_ + n_sorted_, [this](int a, int b) {
+    int c = compare_bytes(text_[a], len_[a], text_[b], len_[b]);
+    return c < 0 || (c == 0 && a < b);
+  });
+  return Status::ok();
+}
+
+int SpmTokenizer::lookup(const char* s, size_t len) const {
+  const uint8_t* key = reinterpret_cast<const uint8_t*>(s);
+  int lo = 0, hi = n_sorted_;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    int id = sorted_[mid];
+    if (compare_bytes(text_[id], len_[id], key, len) < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo < n_sorted_) {
+    int id = sorted_[lo];
+    if (compare_bytes(text_[id], len_[id], key, len) == 0) return id;
+  }
+  return -1;
+}
+
+// Candidates form a max-heap on (score, then leftmost start), as sentencepiece's agenda.
+void SpmTokenizer::push_candidate(int left) const {
+  const Symbol& l = symbols_[left];
+  if (l.next < 0) return;
+  const Symbol& r = symbols_[l.next];
+  int id = lookup(work_ + l.start, size_t(l.len + r.len));
+  if (id < 0) return;
+  Candidate c{score_[id], left, l.len, r.len};
+  // Sift up.
+  int i = heap_size_++;
+  while (i > 0) {
+    int parent = (i - 1) / 2;
+    const Candidate& p = heap_[parent];
+    bool better = c.score > p.score ||
+                  (c.score == p.score && symbols_[c.left].start < symbols_[p.left].start);
+    if (!better) break;
+    heap_[i] = p;
+    i = parent;
+  }
+  heap_[i] = c;
+}
+
+Status SpmTokenizer::encode_segment(const char* text, size_t len, bool prefix, int* out,
+                                    int cap, int* count) const {
+  // Working text: optional dummy-prefix space, then the segment.
+  size_t n_bytes = 0;
+  if (prefix) work_[n_bytes++] = ' ';
+  memcpy(work_ + n_bytes, text, len);
+  n_bytes += len;
+  // One symbol per UTF-8 character (a lead byte and its continuation bytes, at most 4).
+  int n_sym = 0;
+  for (size_t i = 0; i < n_bytes;) {
+    size_t j = i + 1;
+    while (j < n_bytes && j - i < 4 && (uint8_t(work_[j]) & 0xC0) == 0x80) j++;
+    symbols_[n_sym] = Symbol{int(i), int(j - i), n_sym - 1, n_sym + 1};
+    n_sym++;
+    i = j;
+  }
+  if (n_sym == 0) {
+    *count = 0;
+    return Status::ok();
+  }
+  symbols_[n_sym - 1].next = -1;
+  heap_size_ = 0;
+  for (int i = 0; i + 1 < n_sym; i++) push_candidate(i);
+  // Merge the best pair until none is left; stale entries (a side changed) are skipped.
+  while (heap_size_ > 0) {
+    Candidate top = heap_[0];
+    Candidate last = heap_[--heap_size_];
+    int i = 0;  // sift `last` down from the root
+    while (true) {
+      int child = 2 * i + 1;
+      if (child >= heap_size_) break;
+      auto better = [this](const Candidate& a, const Candidate& b) {
+        return a.score > b.score ||
+               (a.score == b.score && symbols_[a.left].start < symbols_[b.left].start);
+      };
+      if (child + 1 < heap_size_ && better(heap_[child + 1], heap_[child])) child++;
+      if (!better(heap_[child], last)) break;
+      heap_[i] = heap_[child];
+      i = child;
+    }
+    if (heap_size_ > 0) heap_[i] = last;
+    Symbol& l = symbols_[top.left];
+    if (l.len != top.len_left || l.next < 0 || symbols_[l.next].len != top.len_right) continue;
+    Symbol& r = symbols_[l.next];
+    l.len += r.len;
+    r.len = 0;  // dead
+    l.next = r.next;
+    if (r.next >= 0) symbols_[r.next].prev = top.left;
+    if (l.prev >= 0) push_candidate(l.prev);
+    push_candidate(top.left);
+  }
+  int n = 0;
+  for (int s = 0; s >= 0; s = symbols_[s].next) {
+    const Symbol& sym = symbols_[s];
+    int id = lookup(work_ + sym.start, size_t(sym.len));
+    if (id >= 0) {
+      if (n >= cap) return Status::error("tokenizer: more than %d tokens", cap);
+      out[n++] = id;
+      continue;
+    }
+    for (int b = 0; b < sym.len; b++) {  // byte fallback
+      int bid = byte_id_[uint8_t(work_[sym.start + b])];
+      if (bid < 0) bid = unk_id_;
+      if (bid < 0) return Status::error("tokenizer: no byte or <unk> token for a character");
+      if (n >= cap) return Status::error("tokenizer: more than %d tokens", cap);
+      out[n++] = bid;
+    }
+  }
+  *count = n;
+  return Status::ok();
+}
+
+Status SpmTokenizer::encode(const char* text, size_t len, int* out, int cap, int* count) const {
+  *count = 0;
+  if (len == 0) return Status::ok();
+  // Long texts are encoded in segments that end just before a space: no piece contains a
+  // space after its first byte (checked at load), so no merge can cross such a boundary.
+  size_t pos = 0;
+  bool first = true;
+  while (pos < len) {
+    size_t end = len;
+    size_t room = first && add_dummy_prefix_ ? kSegment - 1 : kSegment;
+    if (len - pos > room) {
+      if (!split_at_spaces_) {
+        return Status::error("tokenizer: text longer than %d bytes for this vocabulary",
+                             kSegment);
+      }
+      end = pos + room;
+      while (end > pos && text[end] != ' ') end--;
+      if (end == pos) {
+        return Status::error("tokenizer: more than %d bytes without a space", kSegment);
+      }
+    }
+    int n = 0;
+    INFERPI_TRY(encode_segment(text + pos, end - pos, first && add_dummy_prefix_, out + *count,
+                               cap - *count, &n));
+    *count += n;
+    pos = end;
+    first = false;
+  }
+  return Status::ok();
+}
+
+const char* SpmTokenizer::piece(int id, size_t* len) const {
+  if (id < 0 || id >= vocab_size_) {
+    *len = 0;
+    return "";
+  }
+  *len = len_[id];
+  return reinterpret_cast<const char*>(text_[id]);
+}
+
+size_t SpmTokenizer::decode(int prev, int token, char* out, size_t cap) const {
+  if (token < 0 || token >= vocab_size_ || cap == 0) return 0;
+  uint8_t type = types_[token];
+  if (type == kControl || type == kUnknown || type == kUnused) return 0;
+  int b;
+  if (type == kByte && is_byte_piece(text_[token], len_[token], &b)) {
+    out[0] = char(b);
+    return 1;
+  }
+  const uint8_t* s = text_[token];
+  size_t n = len_[token];
+  if (prev == bos_id_ && add_dummy_prefix_ && n > 0 && s[0] == ' ') s++, n--;
+  if (n > cap) n = cap;
+  memcpy(out, s, n);
+  return n;
+}
+
+int SpmTokenizer::special_id(const char* text) const {
+  size_t n = strlen(text);
+  for (int i = 0; i < vocab_size_; i++) {
+    if (types_[i] == kNormal || types_[i] == kByte) continue;
+    const uint8_t* s = text_[i];
+    size_t len = len_[i];
+    if (len >= 2 && s[0] == '\n' && s[len - 1] == '\n') s++, len -= 2;  // llama2.c "\n<s>\n"
+    if (len == n && memcmp(s, text, n) == 0) return i;
+  }
+  return -1;
+}
+
+}  // namespace inferpi

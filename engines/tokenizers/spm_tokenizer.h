@@ -1,0 +1,71 @@
+// SentencePiece-style BPE over a llama2.c tokenizer.bin (docs/formats.md §2 and "InferPi
+// llama tokenizer.bin"): pieces with scores; encoding starts from UTF-8 characters (after
+// the dummy-prefix space), repeatedly merges the adjacent pair whose concatenation is the
+// highest-scoring piece (leftmost on ties), and spells characters that are not pieces as
+// <0xHH> byte tokens. Same result as sentencepiece's BPE model with an identity normalizer.
+// The pieces stay in the loaded file; the index and scratch come from the arena.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "engines/core/tokenizer.h"
+#include "runtime/core/arena.h"
+#include "runtime/core/status.h"
+
+namespace inferpi {
+
+class SpmTokenizer : public Tokenizer {
+ public:
+  // SentencePiece piece types (tokenizer.model), stored per token in our trailer.
+  enum PieceType : uint8_t { kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4,
+                             kUnused = 5, kByte = 6 };
+
+  // `vocab_size`, `bos_id`, `eos_id` come from the model header (llama2.c's file has no
+  // count). Fails when the file has fewer or more tokens than vocab_size.
+  Status load(const uint8_t* data, size_t size, int vocab_size, int bos_id, int eos_id,
+              Arena& arena);
+
+  int vocab_size() const override { return vocab_size_; }
+  Status encode(const char* text, size_t len, int* out, int cap, int* count) const override;
+  size_t decode(int prev, int token, char* out, size_t cap) const override;
+  int special_id(const char* text) const override;
+  int bos_id() const override { return bos_id_; }
+  int eos_id() const override { return eos_id_; }
+
+  // Piece text of a token (raw bytes from the file, U+2581 already turned into spaces).
+  const char* piece(int id, size_t* len) const;
+  uint8_t piece_type(int id) const { return types_[id]; }
+
+ private:
+  struct Symbol {  // a run of the working text: [start, start + len)
+    int start, len, prev, next;
+  };
+  struct Candidate {  // adjacent pair (left, left.next) whose concatenation is a piece
+    float score;
+    int left, len_left, len_right;
+  };
+  static constexpr int kSegment = 4096;  // bytes encoded at once (text is split at spaces)
+
+  int lookup(const char* s, size_t len) const;  // matchable piece id or -1
+  Status encode_segment(const char* text, size_t len, bool prefix, int* out, int cap,
+                        int* count) const;
+  void push_candidate(int left) const;
+
+  int vocab_size_ = 0, bos_id_ = -1, eos_id_ = -1, unk_id_ = 0;
+  bool add_dummy_prefix_ = true;
+  bool split_at_spaces_ = true;  // no piece has a space after its first byte
+  const uint8_t** text_ = nullptr;  // per id: the piece bytes (in the file)
+  uint32_t* len_ = nullptr;
+  float* score_ = nullptr;
+  uint8_t* types_ = nullptr;
+  int* sorted_ = nullptr;  // matchable ids sorted by bytes
+  int n_sorted_ = 0;
+  int byte_id_[256] = {};
+  // Encoding scratch (encode is const but not reentrant).
+  char* work_ = nullptr;
+  Symbol* symbols_ = nullptr;
+  Candidate* heap_ = nullptr;
+  mutable int heap_size_ = 0;
+};
+
+}  // namespace inferpi

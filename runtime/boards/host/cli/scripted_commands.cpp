@@ -1,0 +1,174 @@
+#include "runtime/boards/host/cli/scripted_commands.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engines/core/sampler.h"
+#include "runtime/boards/host/cli/model_dir.h"
+
+namespace inferpi::host {
+
+namespace {
+
+int fail(const std::string& message) {
+  fprintf(stderr, "inferpi: %s\n", message.c_str());
+  return 1;
+}
+
+// Finds "--name VALUE" in argv[first..]; returns nullptr when absent.
+const char* option(int argc, char** argv, int first, const char* name) {
+  for (int i = first; i + 1 < argc; i++) {
+    if (strcmp(argv[i], name) == 0) return argv[i + 1];
+  }
+  return nullptr;
+}
+
+bool parse_int(const char* s, long lo, long hi, long* out) {
+  if (!s || !*s) return false;
+  char* end = nullptr;
+  long v = strtol(s, &end, 10);
+  if (*end || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+bool parse_ids(const char* s, std::vector<int>* ids) {
+  if (!s || !*s) return false;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    long v;
+    if (!parse_int(item.c_str(), 0, 1L << 30, &v)) return false;
+    ids->push_back(int(v));
+  }
+  return !ids->empty();
+}
+
+bool load(const char* dir, int context, LoadedModel* m, std::string* error) {
+  EngineOptions options;
+  options.max_context = context;
+  return load_model_dir(dir, options, m, error);
+}
+
+}  // namespace
+
+int cmd_tokenize(int argc, char** argv) {
+  const char* text = option(argc, argv, 3, "--text");
+  if (argc < 3 || !text) return fail("usage: inferpi tokenize MODEL_DIR --text TEXT");
+  LoadedModel m;
+  std::string error;
+  if (!load(argv[2], 0, &m, &error)) return fail(error);
+  size_t len = strlen(text);
+  std::vector<int> ids(len + 8);
+  int n = 0;
+  Status st = m.engine->tokenizer().encode(text, len, ids.data(), int(ids.size()), &n);
+  if (!st) return fail(st.message());
+  for (int i = 0; i < n; i++) printf(i ? " %d" : "%d", ids[size_t(i)]);
+  printf("\n");
+  return 0;
+}
+
+int cmd_logits(int argc, char** argv) {
+  std::vector<int> ids;
+  const char* out = option(argc, argv, 3, "--out");
+  if (argc < 3 || !parse_ids(option(argc, argv, 3, "--ids"), &ids) || !out) {
+    return fail("usage: inferpi logits MODEL_DIR --ids 1,2,3 --out FILE");
+  }
+  LoadedModel m;
+  std::string error;
+  if (!load(argv[2], int(ids.size()), &m, &error)) return fail(error);
+  const size_t V = size_t(m.engine->info().vocab_size);
+  std::vector<float> logits(ids.size() * V);
+  Status st = m.engine->forward(ids.data(), int(ids.size()), logits.data());
+  if (!st) return fail(st.message());
+  FILE* f = fopen(out, "wb");
+  if (!f || fwrite(logits.data(), sizeof(float), logits.size(), f) != logits.size()) {
+    if (f) fclose(f);
+    return fail(std::string(out) + ": cannot write");
+  }
+  fclose(f);
+  return 0;
+}
+
+int cmd_generate(int argc, char** argv) {
+  std::vector<int> ids;
+  long max_tokens = 0;
+  if (argc < 3 || !parse_ids(option(argc, argv, 3, "--ids"), &ids) ||
+      !parse_int(option(argc, argv, 3, "--max-tokens"), 1, 1 << 20, &max_tokens)) {
+    return fail("usage: inferpi generate MODEL_DIR --ids 1,2,3 --max-tokens N");
+  }
+  LoadedModel m;
+  std::string error;
+  if (!load(argv[2], int(ids.size() + size_t(max_tokens)), &m, &error)) return fail(error);
+  Engine& e = *m.engine;
+  Status st = e.forward(ids.data(), int(ids.size()));
+  if (!st) return fail(st.message());
+  const int V = e.info().vocab_size;
+  for (long i = 0; i < max_tokens; i++) {
+    int next = Sampler::argmax(e.logits(), V);
+    printf(i ? " %d" : "%d", next);
+    if (i + 1 == max_tokens) break;
+    st = e.forward(&next, 1);
+    if (!st) {
+      printf("\n");
+      return fail(st.message());
+    }
+  }
+  printf("\n");
+  return 0;
+}
+
+int cmd_perplexity(int argc, char** argv) {
+  long window = 0;
+  if (argc < 4 || !parse_int(option(argc, argv, 4, "--window"), 1, 1 << 20, &window)) {
+    return fail("usage: inferpi perplexity MODEL_DIR FILE --window W");
+  }
+  std::ifstream in(argv[3], std::ios::binary);
+  if (!in) return fail(std::string(argv[3]) + ": cannot read");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  LoadedModel m;
+  std::string error;
+  if (!load(argv[2], int(window), &m, &error)) return fail(error);
+  Engine& e = *m.engine;
+  const Tokenizer& tok = e.tokenizer();
+  // ids = [BOS] + encode(whole file) (../shared/golden/README.md).
+  std::vector<int> ids(text.size() + 8);
+  int n = 0;
+  if (tok.bos_id() >= 0) ids[size_t(n++)] = tok.bos_id();
+  int more = 0;
+  Status st = tok.encode(text.data(), text.size(), ids.data() + n, int(ids.size()) - n, &more);
+  if (!st) return fail(st.message());
+  n += more;
+  const size_t V = size_t(e.info().vocab_size);
+  std::vector<float> logits(size_t(window) * V);
+  double nll = 0;
+  long predicted = 0;
+  for (long start = 0; start + 1 < n; start += window) {
+    long len = std::min<long>(window, n - 1 - start);  // tokens fed; each predicts the next
+    e.reset();
+    st = e.forward(ids.data() + start, int(len), logits.data());
+    if (!st) return fail(st.message());
+    for (long t = 0; t < len; t++) {
+      const float* row = logits.data() + size_t(t) * V;
+      double max = row[0];
+      for (size_t i = 1; i < V; i++) max = std::max(max, double(row[i]));
+      double sum = 0;
+      for (size_t i = 0; i < V; i++) sum += std::exp(double(row[i]) - max);
+      int target = ids[size_t(start + t + 1)];
+      nll += std::log(sum) + max - double(row[target]);
+      predicted++;
+    }
+  }
+  if (predicted == 0) return fail("perplexity: the text has no token to predict");
+  double mean = nll / double(predicted);
+  printf("perplexity %.4f (mean NLL %.4f over %ld predicted tokens, window %ld)\n",
+         std::exp(mean), mean, predicted, window);
+  return 0;
+}
+
+}  // namespace inferpi::host

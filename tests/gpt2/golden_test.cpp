@@ -1,0 +1,215 @@
+// The GPT2 engine against nanochat's own outputs (../shared/golden/nanochat_gqa_sssl):
+// a random-weight GQA model with SSSL windows, smear, backout, value embeddings.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tests/gpt2/gpt2_test_util.h"
+
+using namespace gpt2test;
+
+namespace {
+
+std::string golden_dir() { return shared_dir() + "/golden/nanochat_gqa_sssl"; }
+
+std::string export_golden(const char* dtype) {
+  std::string g = golden_dir();
+  std::string out;
+  std::string dir =
+      cached_export("--checkpoint-dir '" + g + "/chatsft_checkpoints/d4' --tokenizer-dir '" + g +
+                        "/tokenizer' --dtype " + dtype,
+                    &out);
+  EXPECT_NE(dir, "") << out;
+  return dir;
+}
+
+#define REQUIRE_GOLDEN()                      \
+  if (!exists(golden_dir() + "/golden.json")) \
+  GTEST_SKIP() << "../shared/golden/nanochat_gqa_sssl not present (fresh clone)"
+
+float max_abs_diff(const float* a, const float* b, size_t n) {
+  float worst = 0;
+  for (size_t i = 0; i < n; i++) worst = std::max(worst, std::fabs(a[i] - b[i]));
+  return worst;
+}
+
+}  // namespace
+
+TEST(Gpt2Golden, ConfigMatchesNanochatWindows) {
+  REQUIRE_GOLDEN();
+  Loaded m;
+  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
+  Json g = read_json(golden_dir() + "/golden.json");
+  const auto& cfg = m.gpt2()->config();
+  EXPECT_EQ(cfg.variant, 4u);
+  EXPECT_EQ(cfg.n_kv_head, 2);
+  for (int l = 0; l < cfg.n_layer; l++) EXPECT_EQ(cfg.window[l], int(g["window_sizes"][l][0].num));
+  EXPECT_TRUE(m.engine->chat_format().is_chat());
+}
+
+TEST(Gpt2Golden, FullSequenceLogits) {
+  REQUIRE_GOLDEN();
+  Loaded m;
+  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
+  Json g = read_json(golden_dir() + "/golden.json");
+  std::vector<int> prompt = g["prompt_ids"].ints();
+  std::vector<float> want = read_f32(golden_dir() + "/logits.f32");
+  const int V = m.engine->info().vocab_size;
+  ASSERT_EQ(want.size(), prompt.size() * V);
+  std::vector<float> got(want.size());
+  ASSERT_TRUE(m.engine->forward(prompt.data(), int(prompt.size()), got.data()));
+  float worst = max_abs_diff(got.data(), want.data(), want.size());
+  std::printf("golden full-sequence logits (%zu positions): max abs error %.3g\n", prompt.size(),
+              worst);
+  RecordProperty("max_abs_error", std::to_string(worst));
+  EXPECT_LE(worst, 1e-4f);
+}
+
+TEST(Gpt2Golden, KvCacheChunksMatch) {
+  REQUIRE_GOLDEN();
+  Loaded m;
+  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
+  Json g = read_json(golden_dir() + "/golden.json");
+  std::vector<int> prompt = g["prompt_ids"].ints();
+  std::vector<float> want = read_f32(golden_dir() + "/logits.f32");
+  const int V = m.engine->info().vocab_size, n = int(prompt.size());
+  for (int chunk : {1, 7, 64}) {
+    m.engine->reset();
+    std::vector<float> got(want.size());
+    for (int p = 0; p < n; p += chunk) {
+      int k = std::min(chunk, n - p);
+      ASSERT_TRUE(m.engine->forward(prompt.data() + p, k, got.data() + size_t(p) * V));
+      // logits() is the last row of the chunk
+      ASSERT_EQ(0, memcmp(m.engine->logits(), got.data() + size_t(p + k - 1) * V, size_t(V) * 4));
+    }
+    float worst = max_abs_diff(got.data(), want.data(), want.size());
+    std::printf("golden logits through the KV cache in chunks of %d: max abs error %.3g\n", chunk,
+                worst);
+    RecordProperty("max_abs_error_chunk" + std::to_string(chunk), std::to_string(worst));
+    EXPECT_LE(worst, 1e-4f) << "chunk " << chunk;
+    EXPECT_EQ(m.engine->position(), n);
+  }
+}
+
+TEST(Gpt2Golden, GreedyTokens) {
+  REQUIRE_GOLDEN();
+  Loaded m;
+  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
+  Json g = read_json(golden_dir() + "/golden.json");
+  std::vector<int> want = g["greedy_ids"].ints();
+  std::vector<int> got = greedy(m.engine, g["prompt_ids"].ints(), int(want.size()));
+  EXPECT_EQ(got, want);
+}
+
+TEST(Gpt2Golden, F16ExportStaysClose) {
+  REQUIRE_GOLDEN();
+  Loaded m;
+  ASSERT_EQ(load(export_golden("f16"), &m), "ok");
+  EXPECT_STREQ(m.engine->info().dtype, "f16");
+  Json g = read_json(golden_dir() + "/golden.json");
+  std::vector<int> prompt = g["prompt_ids"].ints();
+  std::vector<float> want = read_f32(golden_dir() + "/logits.f32");
+  std::vector<float> got(want.size());
+  ASSERT_TRUE(m.engine->forward(prompt.data(), int(prompt.size()), got.data()));
+  float worst = max_abs_diff(got.data(), want.data(), want.size());
+  std::printf("golden logits with the f16 export: max abs error %.3g\n", worst);
+  RecordProperty("max_abs_error_f16", std::to_string(worst));
+  EXPECT_LE(worst, 5e-2f);
+  m.engine->reset();
+  std::vector<int> want_ids = g["greedy_ids"].ints();
+  std::vector<int> got_ids = greedy(m.engine, prompt, int(want_ids.size()));
+  int same = 0;
+  while (same < int(want_ids.size()) && got_ids[same] == want_ids[same]) same++;
+  std::printf("f16 export: %d of %zu greedy tokens identical before the first difference\n", same,
+              want_ids.size());
+  EXPECT_GE(same, 20);
+}
+
+TEST(Gpt2Golden, ChatCompletionIds) {
+  REQUIRE_GOLDEN();
+  Loaded m;
+  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
+  Json g = read_json(golden_dir() + "/golden.json");
+  const Json& msgs = g["chat_completion_conversation"]["messages"];
+  inferpi::ChatFormat& chat = m.engine->chat_format();
+  const inferpi::Tokenizer& tok = m.engine->tokenizer();
+  // As the app renders it: user turn, the reply the model gave, its end, next user turn.
+  std::vector<int> ids(512);
+  int n = 0, k = 0;
+  ASSERT_TRUE(
+      chat.render_user_turn(tok, msgs[0]["content"].str.c_str(), true, ids.data(), 512, &k));
+  n += k;
+  const std::string& reply = msgs[1]["content"].str;
+  ASSERT_TRUE(tok.encode(reply.data(), reply.size(), ids.data() + n, 512 - n, &k));
+  n += k;
+  ASSERT_TRUE(chat.render_assistant_end(tok, ids[n - 1], ids.data() + n, 512 - n, &k));
+  n += k;
+  ASSERT_TRUE(chat.render_user_turn(tok, msgs[2]["content"].str.c_str(), false, ids.data() + n,
+                                    512 - n, &k));
+  n += k;
+  ids.resize(n);
+  EXPECT_EQ(ids, g["chat_completion_ids"].ints());
+}
+
+TEST(Gpt2Golden, RenderConversationIdsAndMask) {
+  REQUIRE_GOLDEN();
+  Loaded m;
+  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
+  Json g = read_json(golden_dir() + "/golden.json");
+  const Json& msgs = g["render_conversation"]["messages"];
+  auto& tok = static_cast<const inferpi::TiktokenTokenizer&>(m.engine->tokenizer());
+  auto& fmt = static_cast<inferpi::NanochatChatFormat&>(m.engine->chat_format());
+  std::vector<int> ids(512), mask(512);
+  inferpi::NanochatRenderer r(tok, fmt, ids.data(), mask.data(), 512);
+  ASSERT_TRUE(r.begin());
+  for (const Json& msg : msgs.arr) {
+    const Json& content = msg["content"];
+    if (msg["role"].str == "user") {
+      ASSERT_TRUE(r.user(content.str.c_str()));
+    } else if (content.type == Json::String) {
+      inferpi::NanochatPart p{inferpi::NanochatPart::kText, content.str.c_str()};
+      ASSERT_TRUE(r.assistant(&p, 1));
+    } else {
+      std::vector<inferpi::NanochatPart> parts;
+      for (const Json& part : content.arr) {
+        const std::string& type = part["type"].str;
+        auto kind = type == "text"     ? inferpi::NanochatPart::kText
+                    : type == "python" ? inferpi::NanochatPart::kPython
+                                       : inferpi::NanochatPart::kPythonOutput;
+        parts.push_back({kind, part["text"].str.c_str()});
+      }
+      ASSERT_TRUE(r.assistant(parts.data(), int(parts.size())));
+    }
+  }
+  ids.resize(r.count());
+  mask.resize(r.count());
+  EXPECT_EQ(ids, g["render_conversation_ids"].ints());
+  EXPECT_EQ(mask, g["render_conversation_mask"].ints());
+}
+
+TEST(Gpt2Golden, CalculatorToolForcesOutput) {
+  REQUIRE_GOLDEN();
+  Loaded m;
+  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
+  inferpi::ChatFormat& chat = m.engine->chat_format();
+  const inferpi::Tokenizer& tok = m.engine->tokenizer();
+  // The golden conversation's tool call: <|python_start|>2+3<|python_end|> -> 5.
+  Json g = read_json(golden_dir() + "/golden.json");
+  std::vector<int> conv = g["render_conversation_ids"].ints();
+  int forced[16];
+  int n_forced = 0;
+  size_t i = 0;
+  for (; i < conv.size(); i++) {
+    n_forced = chat.on_token(tok, conv[i], forced, 16);
+    if (n_forced) break;
+  }
+  ASSERT_GT(n_forced, 0) << "no tool output forced";
+  std::vector<int> got(forced, forced + n_forced);
+  std::vector<int> want(conv.begin() + long(i) + 1, conv.begin() + long(i) + 1 + n_forced);
+  EXPECT_EQ(got, want);  // <|output_start|> 5 <|output_end|>
+  EXPECT_EQ(conv[i], tok.special_id("<|python_end|>"));
+  // A stop token ends the reply; typed text never yields special ids.
+  EXPECT_TRUE(chat.is_stop(tok.special_id("<|assistant_end|>")));
+  EXPECT_TRUE(chat.is_stop(tok.bos_id()));
+  EXPECT_FALSE(chat.is_stop(tok.special_id("<|python_end|>")));
+}

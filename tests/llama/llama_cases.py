@@ -1,0 +1,350 @@
+#!/usr/bin/python3
+"""Llama engine end-to-end cases, run by CTest (tests/llama/CMakeLists.txt):
+
+  llama_cases.py --inferpi BIN --work DIR --shared DIR CASE
+
+Each case exports a model with tools/export_llama.py, runs the `inferpi` scriptable
+commands and compares against tests/reference/llama_reference.py (numpy, float64, HF
+definition). Exit 0 = pass, 77 = skipped (reference material absent), else fail.
+"""
+import argparse
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
+from llama_reference import HFModel  # noqa: E402
+from pylib import hf_llama, llama2c  # noqa: E402
+from pylib.safetensors_reader import Checkpoint  # noqa: E402
+
+SKIP = 77
+TOL = {"f32": 1e-4, "f16": 2e-2}
+# Exact greedy reply of demo-llama (exported f32) to "Recite Genesis 1:1", Alpaca template.
+# (Not the verse itself: a 6-layer model trained briefly on KJV text; what matters is that
+# it is deterministic and KJV-like English.)
+GENESIS_REPLY = ("And he said unto him, Go, let us go, and we will go. "
+                 "And he said unto him, Go, and tell us what we have done.")
+
+
+class Fail(Exception):
+    pass
+
+
+def run(args, **kw):
+    return subprocess.run(args, check=True, capture_output=True, text=True, **kw).stdout
+
+
+# ---- tiny random HF models ----------------------------------------------------------------
+
+def write_safetensors(path, tensors, dtype):
+    np_dtype = {"F32": "<f4", "F16": "<f2"}[dtype]
+    header, blobs, offset = {}, [], 0
+    for name, a in tensors.items():
+        b = np.ascontiguousarray(a, dtype=np_dtype).tobytes()
+        header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h)
+        for b in blobs:
+            f.write(b)
+
+
+def tiny_tokenizer_json(vocab_size):
+    """A Llama-style (SentencePiece BPE, byte fallback) tokenizer.json with vocab_size ids."""
+    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2}
+    for b in range(256):
+        vocab[f"<0x{b:02X}>"] = 3 + b
+    merges = []
+    for ch in "etaoinshrdlu":
+        for piece in (ch, "\u2581" + ch):
+            if piece not in vocab and len(vocab) < vocab_size:
+                vocab[piece] = len(vocab)
+    vocab.setdefault("\u2581", len(vocab))
+    for ch in "etaoinshrdlu":
+        merges.append(["\u2581", ch])
+    while len(vocab) < vocab_size:
+        vocab[f"<unused{len(vocab)}>"] = len(vocab)
+    return {
+        "version": "1.0",
+        "added_tokens": [{"id": i, "content": t, "special": True} for i, t in enumerate(["<unk>", "<s>", "</s>"])],
+        "normalizer": {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "\u2581"},
+                                                           {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]},
+        "model": {"type": "BPE", "byte_fallback": True, "unk_token": "<unk>", "vocab": vocab, "merges": merges},
+    }
+
+
+RANDOM_MODELS = {
+    # Llama with GQA (4 query heads on 2 KV heads), separate classifier, theta 1e4.
+    "llama_gqa_untied": dict(arch="LlamaForCausalLM", D=64, F=160, L=2, H=4, KV=2, V=300,
+                             theta=1e4, eps=1e-5, tied=False, seed=1),
+    # Qwen2: q/k/v biases, tied embeddings, 4:1 GQA, theta 1e6, eps 1e-6.
+    "qwen2_bias_tied": dict(arch="Qwen2ForCausalLM", D=64, F=128, L=2, H=4, KV=1, V=300,
+                            theta=1e6, eps=1e-6, tied=True, seed=2),
+    # Llama, multi-head (KV = H), tied, theta 1e5 (SmolLM2-like).
+    "llama_mha_theta1e5": dict(arch="LlamaForCausalLM", D=48, F=96, L=3, H=3, KV=3, V=300,
+                               theta=1e5, eps=1e-5, tied=True, seed=3),
+}
+
+
+def make_random_model(out_dir, spec, dtype):
+    rng = np.random.default_rng(spec["seed"])
+    D, F, L, H, KV, V = (spec[k] for k in ("D", "F", "L", "H", "KV", "V"))
+    hs = D // H
+    qwen = spec["arch"] == "Qwen2ForCausalLM"
+
+    def mat(rows, cols):
+        return rng.normal(0, 1 / np.sqrt(cols), (rows, cols)).astype(np.float32)
+
+    t = {"model.embed_tokens.weight": rng.normal(0, 1, (V, D)).astype(np.float32),
+         "model.norm.weight": (1 + 0.1 * rng.normal(size=D)).astype(np.float32)}
+    if not spec["tied"]:
+        t["lm_head.weight"] = mat(V, D) * 3
+    for i in range(L):
+        p = f"model.layers.{i}."
+        t[p + "input_layernorm.weight"] = (1 + 0.1 * rng.normal(size=D)).astype(np.float32)
+        t[p + "post_attention_layernorm.weight"] = (1 + 0.1 * rng.normal(size=D)).astype(np.float32)
+        t[p + "self_attn.q_proj.weight"] = mat(H * hs, D) * 2
+        t[p + "self_attn.k_proj.weight"] = mat(KV * hs, D) * 2
+        t[p + "self_attn.v_proj.weight"] = mat(KV * hs, D)
+        # Layers strong enough against the residual that (tied) greedy does not just repeat
+        # the input token.
+        t[p + "self_attn.o_proj.weight"] = mat(D, H * hs) * 2
+        t[p + "mlp.gate_proj.weight"] = mat(F, D) * 2
+        t[p + "mlp.up_proj.weight"] = mat(F, D) * 2
+        t[p + "mlp.down_proj.weight"] = mat(D, F) * 2
+        if qwen:
+            for n, rows in (("q", H * hs), ("k", KV * hs), ("v", KV * hs)):
+                t[p + f"self_attn.{n}_proj.bias"] = rng.normal(0, 0.5, rows).astype(np.float32)
+    os.makedirs(out_dir, exist_ok=True)
+    write_safetensors(os.path.join(out_dir, "model.safetensors"), t, "F16" if dtype == "f16" else "F32")
+    cfg = {"architectures": [spec["arch"]], "hidden_size": D, "intermediate_size": F,
+           "num_hidden_layers": L, "num_attention_heads": H, "num_key_value_heads": KV,
+           "vocab_size": V, "max_position_embeddings": 256, "rms_norm_eps": spec["eps"],
+           "tie_word_embeddings": spec["tied"], "bos_token_id": 1, "eos_token_id": 2,
+           "hidden_act": "silu"}
+    if qwen:
+        cfg["rope_theta"] = spec["theta"]  # top level (older configs)
+    else:
+        cfg["rope_parameters"] = {"rope_theta": spec["theta"], "rope_type": "default"}  # newer
+    with open(os.path.join(out_dir, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    with open(os.path.join(out_dir, "tokenizer.json"), "w") as f:
+        json.dump(tiny_tokenizer_json(V), f)
+
+
+# ---- checks ----------------------------------------------------------------------------------
+
+def export(hf_dir, out_dir, dtype):
+    shutil.rmtree(out_dir, ignore_errors=True)
+    run([sys.executable, os.path.join(ROOT, "tools", "export_llama.py"), "--model_dir", hf_dir,
+         "--output_dir", out_dir, "--dtype", dtype])
+
+
+def our_logits(a, model_dir, ids):
+    out = os.path.join(a.work, "logits.f32")
+    run([a.inferpi, "logits", model_dir, "--ids", ",".join(map(str, ids)), "--out", out])
+    return np.fromfile(out, dtype="<f4").reshape(len(ids), -1)
+
+
+def our_greedy(a, model_dir, ids, n):
+    out = run([a.inferpi, "generate", model_dir, "--ids", ",".join(map(str, ids)), "--max-tokens", str(n)])
+    return [int(x) for x in out.split()]
+
+
+def check_parity(a, hf_dir, dtype, ids):
+    out_dir = os.path.join(a.work, "export_" + dtype)
+    export(hf_dir, out_dir, dtype)
+    ref = HFModel(hf_dir)
+    diff = float(np.abs(our_logits(a, out_dir, ids) - ref.forward(ids)).max())
+    print(f"max |logit diff| over {len(ids)} positions ({dtype}): {diff:.3g} (tolerance {TOL[dtype]:g})")
+    if not diff <= TOL[dtype]:
+        raise Fail(f"logits differ by {diff} > {TOL[dtype]}")
+    prompt = ids[:8]
+    ours, theirs = our_greedy(a, out_dir, prompt, 32), ref.greedy(prompt, 32)
+    print("greedy 32:", " ".join(map(str, ours)))
+    if ours != theirs:
+        raise Fail(f"greedy continuation differs:\n ours {ours}\n  ref {theirs}")
+    return out_dir
+
+
+def demo_dir(a):
+    d = os.path.join(a.shared, "models", "demo-llama")
+    if not os.path.isdir(d):
+        print(f"SKIP: {d} absent (reference material ../shared not available)")
+        sys.exit(SKIP)
+    return d
+
+
+DEMO_IDS = [1, 1044, 261, 1798, 1249, 391, 282, 561, 285, 261, 740, 270, 261, 625, 1999,
+            13, 1044, 261, 1798, 270, 261, 625, 285] + list(range(259, 300))
+
+
+def case_parity(a, name, dtype):
+    if name == "demo":
+        check_parity(a, demo_dir(a), dtype, DEMO_IDS)
+        return
+    hf = os.path.join(a.work, "hf")
+    make_random_model(hf, RANDOM_MODELS[name], dtype)
+    rng = np.random.default_rng(7)
+    check_parity(a, hf, dtype, [1] + [int(x) for x in rng.integers(3, RANDOM_MODELS[name]["V"], 40)])
+
+
+def case_llama2c_roundtrip(a):
+    """llama2.c v0 file (fp32, negative vocab = untied) gives the same logits as our format."""
+    hf = os.path.join(a.work, "hf")
+    make_random_model(hf, RANDOM_MODELS["llama_gqa_untied"], "f32")
+    ours = os.path.join(a.work, "ours")
+    export(hf, ours, "f32")
+    v0 = os.path.join(a.work, "v0")
+    os.makedirs(v0, exist_ok=True)
+    cfg, ckpt = hf_llama.load(hf)
+    llama2c.write_v0(os.path.join(v0, "model.bin"), cfg, hf_llama.tensors(cfg, ckpt))
+    shutil.copy(os.path.join(ours, "tokenizer.bin"), os.path.join(v0, "tokenizer.bin"))
+    with open(os.path.join(v0, "model.bin"), "rb") as f:
+        vocab = struct.unpack("<7i", f.read(28))[5]
+    if vocab != -300:
+        raise Fail(f"v0 header vocab {vocab}, expected -300 (untied)")
+    ids = [1, 5, 9, 200, 17, 33, 299, 4, 100, 101]
+    diff = float(np.abs(our_logits(a, v0, ids) - our_logits(a, ours, ids)).max())
+    print(f"llama2.c v0 vs model.bin v1 logits: max diff {diff}")
+    if diff != 0.0:
+        raise Fail(f"v0 logits differ by {diff}")
+    ref = HFModel(hf).forward(ids)
+    diff = float(np.abs(our_logits(a, v0, ids) - ref).max())
+    print(f"llama2.c v0 vs reference: {diff:.3g}")
+    if diff > TOL["f32"]:
+        raise Fail(f"v0 logits differ from the reference by {diff}")
+
+
+def case_tokenizer_golden(a):
+    golden = os.path.join(a.shared, "golden", "spm_tokenizer", "golden.json")
+    if not os.path.exists(golden):
+        print(f"SKIP: {golden} absent")
+        sys.exit(SKIP)
+    out_dir = os.path.join(a.work, "demo")
+    export(demo_dir(a), out_dir, "f32")
+    with open(golden) as f:
+        cases = json.load(f)["cases"]
+    bad = 0
+    for c in cases:
+        got = [int(x) for x in run([a.inferpi, "tokenize", out_dir, "--text", c["text"]]).split()]
+        ok = got == c["ids"]
+        bad += not ok
+        print(("ok  " if ok else "BAD ") + repr(c["text"][:50]) + ("" if ok else f"\n  got {got}\n want {c['ids']}"))
+    if bad:
+        raise Fail(f"{bad} of {len(cases)} tokenizer cases differ")
+
+
+def case_genesis(a):
+    out_dir = os.path.join(a.work, "demo")
+    export(demo_dir(a), out_dir, "f32")
+    out = run([a.inferpi, out_dir, "--prompt", "Recite Genesis 1:1", "--greedy"])
+    lines = out.split("\n")
+    reply = "\n".join(l for l in lines if not l.startswith(("Prompt:", "Generation:"))).strip("\n")
+    print("reply:", repr(reply))
+    if not any(l.startswith("Generation: ") and "tokens/sec" in l for l in lines):
+        raise Fail("no stats line")
+    if reply != GENESIS_REPLY:
+        raise Fail(f"reply changed:\n got {reply!r}\nwant {GENESIS_REPLY!r}")
+
+
+def case_perplexity(a):
+    """`inferpi perplexity` (golden README procedure) against the reference, on a slice of
+    the held-out KJV text so that the numpy reference stays quick."""
+    corpus = os.path.join(a.shared, "corpus", "kjv-heldout.txt")
+    if not os.path.exists(corpus):
+        print(f"SKIP: {corpus} absent")
+        sys.exit(SKIP)
+    out_dir = os.path.join(a.work, "demo")
+    export(demo_dir(a), out_dir, "f32")
+    with open(corpus, encoding="utf-8") as f:
+        text = f.read()[:3000]
+    sample = os.path.join(a.work, "sample.txt")
+    with open(sample, "w", encoding="utf-8") as f:
+        f.write(text)
+    W = 128
+    out = run([a.inferpi, "perplexity", out_dir, sample, "--window", str(W)])
+    print(out.strip())
+    ours = float(out.split()[1])
+    ids = [1] + [int(x) for x in run([a.inferpi, "tokenize", out_dir, "--text", text]).split()]
+    try:  # tokenization from the reference library when it is installed
+        import sentencepiece
+        sp = sentencepiece.SentencePieceProcessor(model_file=os.path.join(demo_dir(a), "tokenizer.model"))
+        if [1] + sp.encode(text) != ids:
+            raise Fail("tokenization of the sample differs from sentencepiece")
+    except ImportError:
+        pass
+    ref = HFModel(demo_dir(a))
+    nll, count = 0.0, 0
+    for start in range(0, len(ids) - 1, W):
+        window = ids[start:start + W + 1]
+        logits = ref.forward(window[:-1])
+        logz = np.log(np.exp(logits - logits.max(axis=1, keepdims=True)).sum(axis=1)) + logits.max(axis=1)
+        nll += float(np.sum(logz - logits[np.arange(len(window) - 1), window[1:]]))
+        count += len(window) - 1
+    expected = float(np.exp(nll / count))
+    print(f"reference perplexity {expected:.4f} over {count} tokens")
+    if abs(ours - expected) > 1e-3 * expected:
+        raise Fail(f"perplexity {ours} vs reference {expected}")
+
+
+def case_cli_errors(a):
+    """Scriptable commands fail with a non-zero status and one line on stderr."""
+    hf = os.path.join(a.work, "hf")
+    make_random_model(hf, RANDOM_MODELS["qwen2_bias_tied"], "f32")
+    good = os.path.join(a.work, "model")
+    export(hf, good, "f32")
+    bad_cases = [
+        ["tokenize", os.path.join(a.work, "missing"), "--text", "x"],
+        ["logits", good, "--ids", "1,2,x", "--out", os.path.join(a.work, "o")],
+        ["logits", good, "--ids", "1,2,99999", "--out", os.path.join(a.work, "o")],
+        ["generate", good, "--ids", "1,2"],
+        ["perplexity", good, os.path.join(a.work, "missing.txt"), "--window", "8"],
+        ["generate", good, "--ids", ",".join(["5"] * 250), "--max-tokens", "10"],  # > context 256
+    ]
+    for args in bad_cases:
+        p = subprocess.run([a.inferpi] + args, capture_output=True, text=True)
+        lines = p.stderr.strip().split("\n")
+        print(f"{' '.join(args[:2])}...: exit {p.returncode}: {p.stderr.strip()}")
+        if p.returncode == 0 or len(lines) != 1 or not lines[0]:
+            raise Fail(f"expected a one-line error for {args}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--inferpi", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--shared", required=True)
+    ap.add_argument("case")
+    a = ap.parse_args()
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(a.work)
+    try:
+        if a.case.startswith("parity_"):
+            name, dtype = a.case[len("parity_"):].rsplit("_", 1)
+            case_parity(a, name, dtype)
+        else:
+            globals()["case_" + a.case](a)
+    except Fail as e:
+        print(f"FAIL: {e}")
+        return 1
+    except subprocess.CalledProcessError as e:
+        print(f"FAIL: {' '.join(e.cmd)} exited {e.returncode}: {e.stderr}")
+        return 1
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""Export a HuggingFace Llama/Qwen2 folder to InferPi's model.bin + tokenizer.bin.
+
+  /usr/bin/python3 tools/export_llama.py --model_dir HF_DIR --output_dir OUT [--dtype f32|f16|bf16|q8_0|q4_0]
+
+HF_DIR holds config.json, model.safetensors (or a sharded index), tokenizer.model and/or
+tokenizer.json, tokenizer_config.json and optionally chat_template.jinja. numpy only;
+tensors are streamed one at a time. Formats: docs/formats.md ("InferPi llama model.bin",
+"InferPi llama tokenizer.bin").
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from pylib import chat_template_detect, hf_llama, model_bin, quant, tokenizer_bin  # noqa: E402
+
+
+def _read_json(path):
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def chat_template_text(model_dir, tok_cfg):
+    path = os.path.join(model_dir, "chat_template.jinja")
+    if os.path.exists(path):
+        with open(path) as f:
+            return f.read()
+    t = tok_cfg.get("chat_template")
+    if isinstance(t, list):  # [{name, template}, ...]
+        t = next((x["template"] for x in t if x.get("name") == "default"), t[0]["template"])
+    return t
+
+
+def export_tokenizer(model_dir, cfg, tok_cfg, out_path):
+    """Writes tokenizer.bin; returns (tokenizer_type, add_bos_default)."""
+    spm_path = os.path.join(model_dir, "tokenizer.model")
+    tj_path = os.path.join(model_dir, "tokenizer.json")
+    tj = _read_json(tj_path)
+    V = cfg["vocab_size"]
+    if os.path.exists(spm_path):
+        texts, scores, types, prefix = tokenizer_bin.spm_entries_from_model(spm_path)
+    elif tj and tj["model"]["type"] == "BPE" and tj["model"].get("byte_fallback"):
+        texts, scores, types, prefix = tokenizer_bin.spm_entries_from_tokenizer_json(tj, V)
+    elif tj and tj["model"]["type"] == "BPE":
+        from pylib import bpe_tokenizer_bin
+        bpe_tokenizer_bin.write(out_path, tj, V)
+        return model_bin.TOKENIZER_BYTE_BPE, False
+    else:
+        raise ValueError("no supported tokenizer (need tokenizer.model or a BPE tokenizer.json)")
+    if len(texts) != V:
+        raise ValueError(f"tokenizer has {len(texts)} pieces but config vocab_size is {V}")
+    tokenizer_bin.write_spm(out_path, texts, scores, types, prefix)
+    return model_bin.TOKENIZER_SPM, True
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model_dir", required=True)
+    ap.add_argument("--output_dir", required=True)
+    ap.add_argument("--dtype", default="f16", choices=sorted(quant.NAMES))
+    ap.add_argument("--chat_template", choices=sorted(model_bin.CHAT_TEMPLATES),
+                    help="override the template detected from the tokenizer config")
+    ap.add_argument("--context_length", type=int, help="record a smaller context than the model's")
+    args = ap.parse_args(argv)
+    try:
+        cfg, ckpt = hf_llama.load(args.model_dir)
+        tok_cfg = _read_json(os.path.join(args.model_dir, "tokenizer_config.json"))
+        os.makedirs(args.output_dir, exist_ok=True)
+        tok_type, add_bos = export_tokenizer(args.model_dir, cfg, tok_cfg,
+                                             os.path.join(args.output_dir, "tokenizer.bin"))
+        cfg["tokenizer_type"] = tok_type
+        cfg["add_bos"] = bool(tok_cfg.get("add_bos_token", add_bos))
+        cfg["chat_template"] = args.chat_template or chat_template_detect.detect(
+            chat_template_text(args.model_dir, tok_cfg))
+        if args.context_length:
+            cfg["context_length"] = min(cfg["context_length"], args.context_length)
+        dtype = quant.NAMES[args.dtype]
+        path = os.path.join(args.output_dir, "model.bin")
+        size = model_bin.write(path, cfg, hf_llama.plan(cfg, dtype), hf_llama.tensors(cfg, ckpt))
+    except (ValueError, KeyError, OSError) as e:
+        print(f"export_llama: error: {e}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} ({size} bytes, {cfg['arch']}, {args.dtype}, template "
+          f"{cfg['chat_template']}) and tokenizer.bin")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
