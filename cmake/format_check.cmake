@@ -16,3 +16,10 @@ if(CLANG_FORMAT)
     COMMAND ${CLANG_FORMAT} -i ${INFERPI_FORMAT_FILES}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR} COMMENT "clang-format")
 endif()
+
+# The same check as a CTest test (label unit), so `ctest` fails on unformatted code.
+if(CLANG_FORMAT AND BUILD_TESTING)
+  add_test(NAME format_check COMMAND ${CLANG_FORMAT} --dry-run --Werror ${INFERPI_FORMAT_FILES}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(format_check PROPERTIES LABELS unit)
+endif()

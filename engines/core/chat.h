@@ -18,8 +18,8 @@ class ChatFormat {
 
   // Tokens to prefill for a new user message, ending where the assistant starts to speak.
   // `first_turn` is true when the KV cache is empty (BOS, system prompt go there).
-  virtual Status render_user_turn(const Tokenizer& tok, const char* text, bool first_turn,
-                                  int* out, int cap, int* count) const = 0;
+  virtual Status render_user_turn(const Tokenizer& tok, const char* text, bool first_turn, int* out,
+                                  int cap, int* count) const = 0;
   // Tokens that close the assistant's reply before the next user turn (e.g. "</s>" or
   // "<|im_end|>\n"), fed after the reply when it did not end with them itself.
   virtual Status render_assistant_end(const Tokenizer& tok, int last_token, int* out, int cap,

@@ -138,9 +138,10 @@ class TemplateChatFormat : public ChatFormat {
       id = tok.special_id(name);
     }
     if (id < 0) {
-      return Status::error("chat template '%s' needs the special token %s, which the tokenizer "
-                           "does not have",
-                           spec_->name, name);
+      return Status::error(
+          "chat template '%s' needs the special token %s, which the tokenizer "
+          "does not have",
+          spec_->name, name);
     }
     return push(o, id);
   }
@@ -163,8 +164,7 @@ class TemplateChatFormat : public ChatFormat {
     return Status::ok();
   }
 
-  Status render(const Tokenizer& tok, const char* s, const char* text, size_t* run,
-                Out* o) const {
+  Status render(const Tokenizer& tok, const char* s, const char* text, size_t* run, Out* o) const {
     while (*s) {
       if (starts_special(s)) {
         INFERPI_TRY(flush(tok, run, o));

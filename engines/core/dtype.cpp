@@ -5,20 +5,30 @@ namespace inferpi {
 const DTypeInfo* dtype_info(uint32_t id) {
   static const DTypeInfo f32{"f32", 1, 4}, f16{"f16", 1, 2}, bf16{"bf16", 1, 2},
       q4_0{"q4_0", 32, 18}, q4_1{"q4_1", 32, 20}, q5_0{"q5_0", 32, 22}, q5_1{"q5_1", 32, 24},
-      q8_0{"q8_0", 32, 34}, q4_k{"q4_K", 256, 144}, q5_k{"q5_K", 256, 176},
-      q6_k{"q6_K", 256, 210};
+      q8_0{"q8_0", 32, 34}, q4_k{"q4_K", 256, 144}, q5_k{"q5_K", 256, 176}, q6_k{"q6_K", 256, 210};
   switch (DType(id)) {
-    case DType::F32: return &f32;
-    case DType::F16: return &f16;
-    case DType::BF16: return &bf16;
-    case DType::Q4_0: return &q4_0;
-    case DType::Q4_1: return &q4_1;
-    case DType::Q5_0: return &q5_0;
-    case DType::Q5_1: return &q5_1;
-    case DType::Q8_0: return &q8_0;
-    case DType::Q4_K: return &q4_k;
-    case DType::Q5_K: return &q5_k;
-    case DType::Q6_K: return &q6_k;
+    case DType::F32:
+      return &f32;
+    case DType::F16:
+      return &f16;
+    case DType::BF16:
+      return &bf16;
+    case DType::Q4_0:
+      return &q4_0;
+    case DType::Q4_1:
+      return &q4_1;
+    case DType::Q5_0:
+      return &q5_0;
+    case DType::Q5_1:
+      return &q5_1;
+    case DType::Q8_0:
+      return &q8_0;
+    case DType::Q4_K:
+      return &q4_k;
+    case DType::Q5_K:
+      return &q5_k;
+    case DType::Q6_K:
+      return &q6_k;
   }
   return nullptr;
 }
@@ -69,7 +79,7 @@ uint16_t f32_to_f16(float f) {
   if (exp == 0xff) return uint16_t(sign | 0x7c00 | (mant ? 0x200 : 0));  // inf / nan
   int e = int(exp) - 127 + 15;
   if (e >= 0x1f) return uint16_t(sign | 0x7c00);  // overflow -> inf
-  if (e <= 0) {                                    // subnormal or zero half
+  if (e <= 0) {                                   // subnormal or zero half
     if (e < -10) return sign;
     mant |= 0x800000;
     uint32_t shift = uint32_t(14 - e);

@@ -79,8 +79,7 @@ struct EngineFactory {
   // Cheap check on the first bytes of the model file (at least 4 KiB or the whole file).
   bool (*probe)(const uint8_t* head, size_t head_size);
   // Menu line information from the same bytes; may fail with a clear message.
-  Status (*describe)(const uint8_t* head, size_t head_size, uint64_t file_size,
-                     ModelSummary* out);
+  Status (*describe)(const uint8_t* head, size_t head_size, uint64_t file_size, ModelSummary* out);
   // Builds the engine; everything it needs (KV cache, scratch, the engine object itself)
   // comes from `arena`, so resetting the arena to a mark frees it all.
   Status (*create)(const ModelFiles& files, const EngineOptions& options, Arena& arena,
@@ -88,8 +87,7 @@ struct EngineFactory {
 };
 
 const EngineFactory* find_engine(const uint8_t* head, size_t head_size);
-Status describe_model(const uint8_t* head, size_t head_size, uint64_t file_size,
-                      ModelSummary* out);
+Status describe_model(const uint8_t* head, size_t head_size, uint64_t file_size, ModelSummary* out);
 Status create_engine(const ModelFiles& files, const EngineOptions& options, Arena& arena,
                      Engine** out);
 

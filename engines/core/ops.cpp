@@ -37,9 +37,7 @@ namespace ops {
 
 void matvec(float* out, const Tensor& W, const float* x) { kernels::matvec(out, W, x); }
 
-void matmul(float* out, const Tensor& W, const float* x, int n) {
-  kernels::matmul(out, W, x, n);
-}
+void matmul(float* out, const Tensor& W, const float* x, int n) { kernels::matmul(out, W, x, n); }
 
 float dot(const float* a, const float* b, int n) {
   float acc = 0;

@@ -5,9 +5,12 @@ namespace inferpi {
 float tensor_get(const Tensor& t, int64_t r, int64_t c) {
   const uint8_t* row = t.row(r);
   switch (t.type) {
-    case DType::F32: return reinterpret_cast<const float*>(row)[c];
-    case DType::F16: return f16_to_f32(load_u16(row + 2 * c));
-    case DType::BF16: return bf16_to_f32(load_u16(row + 2 * c));
+    case DType::F32:
+      return reinterpret_cast<const float*>(row)[c];
+    case DType::F16:
+      return f16_to_f32(load_u16(row + 2 * c));
+    case DType::BF16:
+      return bf16_to_f32(load_u16(row + 2 * c));
     default: {
       float tmp[256];  // largest block; dequantize the block holding c
       const DTypeInfo* info = dtype_info(t.type);

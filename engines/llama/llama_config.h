@@ -48,20 +48,20 @@ struct LlamaConfig {
 };
 
 struct LlamaLayerWeights {
-  Tensor attn_norm;   // [1, D]
-  Tensor wq, wk, wv;  // [H*hs, D], [KV*hs, D], [KV*hs, D]
-  Tensor bq, bk, bv;  // [1, H*hs], [1, KV*hs], [1, KV*hs] (empty unless qkv_bias)
-  Tensor wo;          // [D, H*hs]
-  Tensor ffn_norm;    // [1, D]
+  Tensor attn_norm;     // [1, D]
+  Tensor wq, wk, wv;    // [H*hs, D], [KV*hs, D], [KV*hs, D]
+  Tensor bq, bk, bv;    // [1, H*hs], [1, KV*hs], [1, KV*hs] (empty unless qkv_bias)
+  Tensor wo;            // [D, H*hs]
+  Tensor ffn_norm;      // [1, D]
   Tensor w_gate, w_up;  // [F, D]
   Tensor w_down;        // [D, F]
 };
 
 struct LlamaWeights {
-  Tensor token_embd;           // [V, D]
-  LlamaLayerWeights* layers;   // n_layers entries (arena)
-  Tensor output_norm;          // [1, D]
-  Tensor output;               // [V, D] (= token_embd when tied)
+  Tensor token_embd;          // [V, D]
+  LlamaLayerWeights* layers;  // n_layers entries (arena)
+  Tensor output_norm;         // [1, D]
+  Tensor output;              // [V, D] (= token_embd when tied)
 };
 
 // Range checks on the header numbers, before anything is sized from them.

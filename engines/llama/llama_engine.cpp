@@ -43,9 +43,10 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   s.value_cache = arena.alloc_array<float>(cache);
   if (!s.x || !s.xb || !s.q || !s.k || !s.v || !s.att || !s.hb || !s.hb2 || !s.scores ||
       !s.rope_cos || !s.rope_sin || !s.logits || !s.key_cache || !s.value_cache) {
-    return Status::error("out of memory for the KV cache and activations (%zu MB for %d "
-                         "positions; %zu MB free)",
-                         2 * cache * sizeof(float) >> 20, context_, arena.remaining() >> 20);
+    return Status::error(
+        "out of memory for the KV cache and activations (%zu MB for %d "
+        "positions; %zu MB free)",
+        2 * cache * sizeof(float) >> 20, context_, arena.remaining() >> 20);
   }
   memset(s.logits, 0, size_t(config_.vocab_size) * sizeof(float));
 
@@ -73,8 +74,8 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   if (!config_.tied_output) params += elems(weights_.output);
   for (int l = 0; l < config_.n_layers; l++) {
     const LlamaLayerWeights& w = weights_.layers[l];
-    const Tensor* all[] = {&w.attn_norm, &w.wq,       &w.wk,   &w.wv,   &w.bq,     &w.bk,
-                           &w.bv,        &w.wo,       &w.ffn_norm, &w.w_gate, &w.w_up, &w.w_down};
+    const Tensor* all[] = {&w.attn_norm, &w.wq, &w.wk,       &w.wv,     &w.bq,   &w.bk,
+                           &w.bv,        &w.wo, &w.ffn_norm, &w.w_gate, &w.w_up, &w.w_down};
     for (const Tensor* t : all) {
       params += elems(*t);
       if (!t->empty()) bytes += t->bytes();
@@ -133,8 +134,8 @@ static Status llama_create(const ModelFiles& files, const EngineOptions& options
   if (config.tokenizer == TokenizerKind::SentencePiece) {
     auto* spm = arena_new<SpmTokenizer>(arena);
     if (!spm) return Status::error("out of memory for the tokenizer");
-    Status st = spm->load(files.tokenizer, files.tokenizer_size, config.vocab_size,
-                          config.bos_id, config.eos_id, arena);
+    Status st = spm->load(files.tokenizer, files.tokenizer_size, config.vocab_size, config.bos_id,
+                          config.eos_id, arena);
     if (!st) return st;
     tok = spm;
   } else if (config.tokenizer == TokenizerKind::ByteLevelBpe) {

@@ -18,14 +18,13 @@ inline constexpr size_t kOffVersion = 4, kOffHeaderSize = 8, kOffArch = 12, kOff
                         kOffHiddenDim = 20, kOffLayers = 24, kOffHeads = 28, kOffKvHeads = 32,
                         kOffHeadDim = 36, kOffVocab = 40, kOffContext = 44,
                         kOffRopeTheta = 48,  // float32
-                        kOffRmsEps = 52,     // float32
-                        kOffRopePairing = 56, kOffFlags = 60,
-                        kOffBos = 64, kOffEos = 68, kOffStops = 72,  // int32, -1 = none
-                        kOffTokenizer = 88, kOffChatTemplate = 92, kOffTensorCount = 96,
-                        kOffAlignment = 100,
+    kOffRmsEps = 52,                         // float32
+    kOffRopePairing = 56, kOffFlags = 60, kOffBos = 64, kOffEos = 68,
+                        kOffStops = 72,  // int32, -1 = none
+    kOffTokenizer = 88, kOffChatTemplate = 92, kOffTensorCount = 96, kOffAlignment = 100,
                         kOffTableOffset = 104,  // uint64
-                        kOffDataOffset = 112,   // uint64
-                        kOffFileSize = 120;     // uint64
+    kOffDataOffset = 112,                       // uint64
+    kOffFileSize = 120;                         // uint64
 
 inline constexpr uint32_t kArchLlama = 1, kArchQwen2 = 2;
 inline constexpr uint32_t kFlagTied = 1, kFlagQkvBias = 2, kFlagAddBos = 4;

@@ -45,8 +45,8 @@ void LlamaEngine::forward_chunk(const int* tokens, int T, int pos0, float* chunk
       }
       // RoPE on every query and key head, then k, v go into the cache at their position.
       const float *cos_t = s.rope_cos + t * hs / 2, *sin_t = s.rope_sin + t * hs / 2;
-      auto rope = c.rope_pairing == RopePairing::Interleaved ? ops::rope_interleaved
-                                                              : ops::rope_half_split;
+      auto rope =
+          c.rope_pairing == RopePairing::Interleaved ? ops::rope_interleaved : ops::rope_half_split;
       for (int h = 0; h < c.n_heads; h++) rope(q + h * hs, cos_t, sin_t, hs);
       for (int h = 0; h < c.n_kv_heads; h++) rope(k + h * hs, cos_t, sin_t, hs);
       size_t at = size_t(pos0 + t) * size_t(kv_dim);
@@ -81,8 +81,7 @@ void LlamaEngine::forward_chunk(const int* tokens, int T, int pos0, float* chunk
   const int V = c.vocab_size;
   if (chunk_logits) {
     for (int t = 0; t < T; t++) {
-      ops::rmsnorm(s.xb + size_t(t) * D, s.x + size_t(t) * D, weights_.output_norm, D,
-                   c.rms_eps);
+      ops::rmsnorm(s.xb + size_t(t) * D, s.x + size_t(t) * D, weights_.output_norm, D, c.rms_eps);
     }
     ops::matmul(chunk_logits, weights_.output, s.xb, T);
     memcpy(s.logits, chunk_logits + size_t(T - 1) * V, size_t(V) * sizeof(float));
@@ -95,8 +94,7 @@ void LlamaEngine::forward_chunk(const int* tokens, int T, int pos0, float* chunk
 Status LlamaEngine::forward(const int* tokens, int n, float* all_logits) {
   if (n <= 0) return Status::error("forward: no tokens");
   if (n > context_ - pos_) {
-    return Status::error("context full: %d tokens in the cache + %d new > %d", pos_, n,
-                         context_);
+    return Status::error("context full: %d tokens in the cache + %d new > %d", pos_, n, context_);
   }
   for (int i = 0; i < n; i++) {
     if (tokens[i] < 0 || tokens[i] >= config_.vocab_size) {
@@ -106,8 +104,8 @@ Status LlamaEngine::forward(const int* tokens, int n, float* all_logits) {
   }
   for (int t0 = 0; t0 < n; t0 += kChunk) {
     int T = n - t0 < kChunk ? n - t0 : kChunk;
-    float* chunk_logits = all_logits ? all_logits + size_t(t0) * size_t(config_.vocab_size)
-                                     : nullptr;
+    float* chunk_logits =
+        all_logits ? all_logits + size_t(t0) * size_t(config_.vocab_size) : nullptr;
     forward_chunk(tokens + t0, T, pos_, chunk_logits, t0 + T == n);
     pos_ += T;
   }

@@ -20,14 +20,15 @@ Status validate_llama_config(const LlamaConfig& c) {
       !in_range(c.n_layers, 1, 1024) || !in_range(c.n_heads, 1, 1024) ||
       !in_range(c.n_kv_heads, 1, 1024) || !in_range(c.head_dim, 2, 1024) ||
       !in_range(c.vocab_size, 1, 1 << 22) || !in_range(c.context_length, 1, 1 << 22)) {
-    return Status::error("model header has out-of-range sizes (dim %d, hidden %d, layers %d, "
-                         "heads %d/%d, head_dim %d, vocab %d, context %d)",
-                         c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.head_dim,
-                         c.vocab_size, c.context_length);
+    return Status::error(
+        "model header has out-of-range sizes (dim %d, hidden %d, layers %d, "
+        "heads %d/%d, head_dim %d, vocab %d, context %d)",
+        c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.head_dim, c.vocab_size,
+        c.context_length);
   }
   if (c.n_heads % c.n_kv_heads != 0) {
-    return Status::error("model header: %d query heads is not a multiple of %d KV heads",
-                         c.n_heads, c.n_kv_heads);
+    return Status::error("model header: %d query heads is not a multiple of %d KV heads", c.n_heads,
+                         c.n_kv_heads);
   }
   if (c.head_dim % 2) return Status::error("model header: odd head_dim %d", c.head_dim);
   if (!(c.rope_theta > 0.0f && c.rope_theta < 1e12f)) {
@@ -49,9 +50,8 @@ static Status check_tensor(const Tensor& t, const char* what, int layer, int64_t
                            int64_t cols) {
   if (t.empty()) return Status::error("tensor %s (layer %d) is missing", what, layer);
   if (t.rows != rows || t.cols != cols) {
-    return Status::error("tensor %s (layer %d) is [%lld, %lld], expected [%lld, %lld]", what,
-                         layer, (long long)t.rows, (long long)t.cols, (long long)rows,
-                         (long long)cols);
+    return Status::error("tensor %s (layer %d) is [%lld, %lld], expected [%lld, %lld]", what, layer,
+                         (long long)t.rows, (long long)t.cols, (long long)rows, (long long)cols);
   }
   if (t.row_bytes() == 0) {
     return Status::error("tensor %s (layer %d): type %s cannot hold rows of %lld", what, layer,
@@ -91,14 +91,16 @@ Status check_llama_weights(const LlamaConfig& c, const LlamaWeights& w) {
 static Status load_inferpi(const uint8_t* file, size_t size, Arena& arena, LlamaConfig* c,
                            LlamaWeights* w) {
   using namespace llama_format;
-  if (size < kHeaderSize) return Status::error("model.bin: %zu bytes, shorter than the header", size);
+  if (size < kHeaderSize)
+    return Status::error("model.bin: %zu bytes, shorter than the header", size);
   const uint8_t* h = file;
   uint32_t version = load_le32(h + kOffVersion);
   if (version != kVersion) {
     return Status::error("model.bin: format version %u, this build reads version %u", version,
                          kVersion);
   }
-  if (load_le32(h + kOffHeaderSize) != kHeaderSize) return Status::error("model.bin: bad header size");
+  if (load_le32(h + kOffHeaderSize) != kHeaderSize)
+    return Status::error("model.bin: bad header size");
   uint32_t arch = load_le32(h + kOffArch);
   if (arch != kArchLlama && arch != kArchQwen2) {
     return Status::error("model.bin: unknown architecture id %u", arch);
@@ -148,12 +150,13 @@ static Status load_inferpi(const uint8_t* file, size_t size, Arena& arena, Llama
   uint64_t table = load_le64(h + kOffTableOffset);
   uint64_t declared_size = load_le64(h + kOffFileSize);
   if (declared_size != size) {
-    return Status::error("model.bin: header says %llu bytes, file has %zu (truncated or "
-                         "corrupt)",
-                         (unsigned long long)declared_size, size);
+    return Status::error(
+        "model.bin: header says %llu bytes, file has %zu (truncated or "
+        "corrupt)",
+        (unsigned long long)declared_size, size);
   }
-  if (n_tensors > 16 + 16 * uint32_t(c->n_layers) || table < kHeaderSize ||
-      table > size || (size - table) / kEntrySize < n_tensors) {
+  if (n_tensors > 16 + 16 * uint32_t(c->n_layers) || table < kHeaderSize || table > size ||
+      (size - table) / kEntrySize < n_tensors) {
     return Status::error("model.bin: tensor table (%u entries at %llu) does not fit the file",
                          n_tensors, (unsigned long long)table);
   }
@@ -173,13 +176,14 @@ static Status load_inferpi(const uint8_t* file, size_t size, Arena& arena, Llama
     if (!info) return Status::error("model.bin: tensor %s has unsupported type %u", name, type);
     size_t row_bytes = dtype_row_bytes(DType(type), cols);
     if (row_bytes == 0 || rows == 0 || nbytes / row_bytes != rows || nbytes % row_bytes) {
-      return Status::error("model.bin: tensor %s: %u x %u %s does not make %llu bytes", name,
-                           rows, cols, info->name, (unsigned long long)nbytes);
+      return Status::error("model.bin: tensor %s: %u x %u %s does not make %llu bytes", name, rows,
+                           cols, info->name, (unsigned long long)nbytes);
     }
     if (off > size || nbytes > size - off || off % kAlignment) {
-      return Status::error("model.bin: tensor %s at %llu + %llu bytes is outside the %zu-byte "
-                           "file (or misaligned)",
-                           name, (unsigned long long)off, (unsigned long long)nbytes, size);
+      return Status::error(
+          "model.bin: tensor %s at %llu + %llu bytes is outside the %zu-byte "
+          "file (or misaligned)",
+          name, (unsigned long long)off, (unsigned long long)nbytes, size);
     }
     Tensor t{file + off, DType(type), int64_t(rows), int64_t(cols)};
     Tensor* slot = nullptr;
@@ -202,12 +206,18 @@ static Status load_inferpi(const uint8_t* file, size_t size, Arena& arena, Llama
           const char* name;
           Tensor* slot;
         } const kinds[] = {
-            {"attn_norm.weight", &L.attn_norm}, {"attn_q.weight", &L.wq},
-            {"attn_k.weight", &L.wk},           {"attn_v.weight", &L.wv},
-            {"attn_q.bias", &L.bq},             {"attn_k.bias", &L.bk},
-            {"attn_v.bias", &L.bv},             {"attn_output.weight", &L.wo},
-            {"ffn_norm.weight", &L.ffn_norm},   {"ffn_gate.weight", &L.w_gate},
-            {"ffn_up.weight", &L.w_up},         {"ffn_down.weight", &L.w_down},
+            {"attn_norm.weight", &L.attn_norm},
+            {"attn_q.weight", &L.wq},
+            {"attn_k.weight", &L.wk},
+            {"attn_v.weight", &L.wv},
+            {"attn_q.bias", &L.bq},
+            {"attn_k.bias", &L.bk},
+            {"attn_v.bias", &L.bv},
+            {"attn_output.weight", &L.wo},
+            {"ffn_norm.weight", &L.ffn_norm},
+            {"ffn_gate.weight", &L.w_gate},
+            {"ffn_up.weight", &L.w_up},
+            {"ffn_down.weight", &L.w_down},
         };
         for (const auto& k : kinds) {
           if (strcmp(kind, k.name) == 0) slot = k.slot;
@@ -228,8 +238,8 @@ static Status load_inferpi(const uint8_t* file, size_t size, Arena& arena, Llama
 
 // ---- llama2.c v0 / v1 -----------------------------------------------------------------------
 
-static Status load_llama2c(const uint8_t* file, size_t size, bool v1, Arena& arena,
-                           LlamaConfig* c, LlamaWeights* w) {
+static Status load_llama2c(const uint8_t* file, size_t size, bool v1, Arena& arena, LlamaConfig* c,
+                           LlamaWeights* w) {
   const size_t header = v1 ? 256 : 28;
   if (size < header) return Status::error("model.bin: %zu bytes, shorter than the header", size);
   const uint8_t* cfg = file + (v1 ? 8 : 0);
@@ -269,9 +279,10 @@ static Status load_llama2c(const uint8_t* file, size_t size, bool v1, Arena& are
   uint64_t floats = V * D + L * (2 * D + D * D + 2 * D * kv + D * D + 3 * D * F) + D +
                     (v1 ? 0 : S * hs) + (shared ? 0 : V * D);
   if ((size - header) / 4 < floats || size - header != floats * 4) {
-    return Status::error("model.bin: llama2.c header implies %llu bytes of weights, file has "
-                         "%zu (truncated or wrong sizes in the header)",
-                         (unsigned long long)(floats * 4), size - header);
+    return Status::error(
+        "model.bin: llama2.c header implies %llu bytes of weights, file has "
+        "%zu (truncated or wrong sizes in the header)",
+        (unsigned long long)(floats * 4), size - header);
   }
   w->layers = arena.alloc_array<LlamaLayerWeights>(size_t(L));
   if (!w->layers) return Status::error("out of memory for %d layers", c->n_layers);
@@ -313,10 +324,9 @@ static bool plausible_llama2c_v0(const uint8_t* head, size_t n) {
   int32_t v[7];
   for (int i = 0; i < 7; i++) v[i] = int32_t(load_le32(head + 4 * i));
   int32_t vocab = v[5] < 0 ? -v[5] : v[5];
-  return v[0] > 0 && v[0] <= 65536 && v[1] > 0 && v[1] <= (1 << 20) && v[2] > 0 &&
-         v[2] <= 1024 && v[3] > 0 && v[3] <= 1024 && v[4] > 0 && v[4] <= v[3] &&
-         v[3] % v[4] == 0 && v[0] % v[3] == 0 && vocab > 0 && vocab <= (1 << 22) && v[6] > 0 &&
-         v[6] <= (1 << 22);
+  return v[0] > 0 && v[0] <= 65536 && v[1] > 0 && v[1] <= (1 << 20) && v[2] > 0 && v[2] <= 1024 &&
+         v[3] > 0 && v[3] <= 1024 && v[4] > 0 && v[4] <= v[3] && v[3] % v[4] == 0 &&
+         v[0] % v[3] == 0 && vocab > 0 && vocab <= (1 << 22) && v[6] > 0 && v[6] <= (1 << 22);
 }
 
 LlamaFileFormat detect_llama_format(const uint8_t* head, size_t head_size) {
@@ -331,10 +341,14 @@ LlamaFileFormat detect_llama_format(const uint8_t* head, size_t head_size) {
 Status load_llama_model(const uint8_t* file, size_t size, Arena& arena, LlamaConfig* config,
                         LlamaWeights* weights) {
   switch (detect_llama_format(file, size)) {
-    case LlamaFileFormat::InferPi: return load_inferpi(file, size, arena, config, weights);
-    case LlamaFileFormat::Llama2cV0: return load_llama2c(file, size, false, arena, config, weights);
-    case LlamaFileFormat::Llama2cV1: return load_llama2c(file, size, true, arena, config, weights);
-    case LlamaFileFormat::Unknown: break;
+    case LlamaFileFormat::InferPi:
+      return load_inferpi(file, size, arena, config, weights);
+    case LlamaFileFormat::Llama2cV0:
+      return load_llama2c(file, size, false, arena, config, weights);
+    case LlamaFileFormat::Llama2cV1:
+      return load_llama2c(file, size, true, arena, config, weights);
+    case LlamaFileFormat::Unknown:
+      break;
   }
   if (size >= 8 && load_le32(file) == 0x616B3432u) {
     return Status::error("model.bin: llama2.c version %u is not supported (only v0 and v1 fp32)",

@@ -24,8 +24,8 @@ static bool is_byte_piece(const uint8_t* s, size_t len, int* value) {
   return true;
 }
 
-Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int bos_id,
-                          int eos_id, Arena& arena) {
+Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int bos_id, int eos_id,
+                          Arena& arena) {
   if (vocab_size <= 0 || vocab_size > (1 << 24)) {
     return Status::error("tokenizer.bin: bad vocab size %d", vocab_size);
   }
@@ -49,9 +49,10 @@ Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int 
   size_t pos = 4;  // uint32 max_token_length: not needed (we check each length instead)
   for (size_t i = 0; i < V; i++) {
     if (size - pos < 8) {
-      return Status::error("tokenizer.bin: ends at token %zu but the model has %d tokens "
-                           "(truncated file or vocab mismatch)",
-                           i, vocab_size);
+      return Status::error(
+          "tokenizer.bin: ends at token %zu but the model has %d tokens "
+          "(truncated file or vocab mismatch)",
+          i, vocab_size);
     }
     memcpy(&score_[i], data + pos, 4);
     uint32_t n = load_le32(data + pos + 4);
@@ -70,25 +71,27 @@ Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int 
     for (size_t i = 0; i < V; i++) {
       int b;
       bool control = int(i) == bos_id_ || int(i) == eos_id_;
-      types_[i] = is_byte_piece(text_[i], len_[i], &b) ? kByte
-                  : control                               ? kControl
+      types_[i] = is_byte_piece(text_[i], len_[i], &b)                  ? kByte
+                  : control                                             ? kControl
                   : (len_[i] == 5 && memcmp(text_[i], "<unk>", 5) == 0) ? kUnknown
-                                                                          : kNormal;
+                                                                        : kNormal;
     }
   } else {
     size_t rest = size - pos;
     if (rest < 16 || memcmp(data + pos, "IPTX", 4) != 0) {
-      return Status::error("tokenizer.bin: %zu unexpected bytes after the %d tokens the model "
-                           "declares (vocab size mismatch?)",
-                           rest, vocab_size);
+      return Status::error(
+          "tokenizer.bin: %zu unexpected bytes after the %d tokens the model "
+          "declares (vocab size mismatch?)",
+          rest, vocab_size);
     }
     uint32_t version = load_le32(data + pos + 4), n = load_le32(data + pos + 8);
     uint32_t flags = load_le32(data + pos + 12);
     if (version != 1) return Status::error("tokenizer.bin: unknown trailer version %u", version);
     if (n != V || rest != 16 + V) {
-      return Status::error("tokenizer.bin: trailer describes %u tokens in %zu bytes, model has "
-                           "%d tokens (vocab size mismatch)",
-                           n, rest, vocab_size);
+      return Status::error(
+          "tokenizer.bin: trailer describes %u tokens in %zu bytes, model has "
+          "%d tokens (vocab size mismatch)",
+          n, rest, vocab_size);
     }
     memcpy(types_, data + pos + 16, V);
     add_dummy_prefix_ = flags & 1;
@@ -157,8 +160,8 @@ void SpmTokenizer::push_candidate(int left) const {
   heap_[i] = c;
 }
 
-Status SpmTokenizer::encode_segment(const char* text, size_t len, bool prefix, int* out,
-                                    int cap, int* count) const {
+Status SpmTokenizer::encode_segment(const char* text, size_t len, bool prefix, int* out, int cap,
+                                    int* count) const {
   // Working text: optional dummy-prefix space, then the segment.
   size_t n_bytes = 0;
   if (prefix) work_[n_bytes++] = ' ';
@@ -241,8 +244,7 @@ Status SpmTokenizer::encode(const char* text, size_t len, int* out, int cap, int
     size_t room = first && add_dummy_prefix_ ? kSegment - 1 : kSegment;
     if (len - pos > room) {
       if (!split_at_spaces_) {
-        return Status::error("tokenizer: text longer than %d bytes for this vocabulary",
-                             kSegment);
+        return Status::error("tokenizer: text longer than %d bytes for this vocabulary", kSegment);
       }
       end = pos + room;
       while (end > pos && text[end] != ' ') end--;

@@ -17,8 +17,14 @@ namespace inferpi {
 class SpmTokenizer : public Tokenizer {
  public:
   // SentencePiece piece types (tokenizer.model), stored per token in our trailer.
-  enum PieceType : uint8_t { kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4,
-                             kUnused = 5, kByte = 6 };
+  enum PieceType : uint8_t {
+    kNormal = 1,
+    kUnknown = 2,
+    kControl = 3,
+    kUserDefined = 4,
+    kUnused = 5,
+    kByte = 6
+  };
 
   // `vocab_size`, `bos_id`, `eos_id` come from the model header (llama2.c's file has no
   // count). Fails when the file has fewer or more tokens than vocab_size.
@@ -53,7 +59,7 @@ class SpmTokenizer : public Tokenizer {
 
   int vocab_size_ = 0, bos_id_ = -1, eos_id_ = -1, unk_id_ = 0;
   bool add_dummy_prefix_ = true;
-  bool split_at_spaces_ = true;  // no piece has a space after its first byte
+  bool split_at_spaces_ = true;     // no piece has a space after its first byte
   const uint8_t** text_ = nullptr;  // per id: the piece bytes (in the file)
   uint32_t* len_ = nullptr;
   float* score_ = nullptr;

@@ -67,8 +67,7 @@ Status ChatSession::render_turn(const char* text, bool first_turn, int* n) {
   }
   int more = 0;
   INFERPI_TRY(engine_->chat_format().render_user_turn(engine_->tokenizer(), text, first_turn,
-                                                      tokens_ + count, token_cap_ - count,
-                                                      &more));
+                                                      tokens_ + count, token_cap_ - count, &more));
   *n = count + more;
   return Status::ok();
 }
@@ -203,10 +202,11 @@ void ChatSession::print_stats() const {
          engine_->position(), engine_->context_length());
   kprint("temp %.2f top_p %.2f top_k %d seed %llu max_tokens %d\n", double(s.temperature),
          double(s.top_p), s.top_k, (unsigned long long)s.seed, max_tokens_);
-  kprint("last turn: prompt %d tokens (%.2f tokens/sec), generation %d tokens (%.2f "
-         "tokens/sec)\n",
-         last_.prompt_tokens, per_second(last_.prompt_tokens, last_.prompt_us),
-         last_.generated_tokens, per_second(last_.generated_tokens, last_.generate_us));
+  kprint(
+      "last turn: prompt %d tokens (%.2f tokens/sec), generation %d tokens (%.2f "
+      "tokens/sec)\n",
+      last_.prompt_tokens, per_second(last_.prompt_tokens, last_.prompt_us), last_.generated_tokens,
+      per_second(last_.generated_tokens, last_.generate_us));
 }
 
 Status ChatSession::set_command(const char* args) {
@@ -216,7 +216,8 @@ Status ChatSession::set_command(const char* args) {
   while (*args && *args != ' ' && i + 1 < sizeof(name)) name[i++] = *args++;
   name[i] = 0;
   double v;
-  if (!parse_number(args, &v)) return Status::error("usage: /set temp|top_p|top_k|seed|max_tokens VALUE");
+  if (!parse_number(args, &v))
+    return Status::error("usage: /set temp|top_p|top_k|seed|max_tokens VALUE");
   SamplerSettings s = sampler_.settings();
   if (strcmp(name, "temp") == 0 && v >= 0 && v <= 10) {
     s.temperature = float(v);

@@ -58,8 +58,8 @@ class ChatSession {
   int max_tokens_ = 256;
   int* tokens_ = nullptr;  // rendered turn (capacity = context length)
   int token_cap_ = 0;
-  int* recent_ = nullptr;  // generated tokens of this turn (repetition penalty)
-  float* logits_ = nullptr;  // sampler's copy of the logits
+  int* recent_ = nullptr;     // generated tokens of this turn (repetition penalty)
+  float* logits_ = nullptr;   // sampler's copy of the logits
   int pending_end_[16] = {};  // tokens that close the last reply, fed with the next turn
   int n_pending_end_ = 0;
   TurnStats last_;

@@ -43,8 +43,8 @@ void emit_padded(Out& out, const Spec& spec, const char* prefix, size_t prefix_l
   if (spec.left) out.pad(' ', pad);
 }
 
-void emit_integer(Out& out, Spec spec, uint64_t magnitude, bool negative, unsigned base,
-                  bool upper, const char* alt_prefix) {
+void emit_integer(Out& out, Spec spec, uint64_t magnitude, bool negative, unsigned base, bool upper,
+                  const char* alt_prefix) {
   char digits[32];
   size_t n = 0;
   const char* set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -205,7 +205,7 @@ size_t vformat_to(FormatSink sink, void* ctx, const char* fmt, va_list ap) {
     switch (conv) {
       case 'd':
       case 'i': {
-        int64_t v = longness == 0 ? va_arg(ap, int)
+        int64_t v = longness == 0   ? va_arg(ap, int)
                     : longness == 1 ? va_arg(ap, long)
                     : longness == 2 ? va_arg(ap, long long)
                                     : int64_t(va_arg(ap, long));
@@ -217,7 +217,7 @@ size_t vformat_to(FormatSink sink, void* ctx, const char* fmt, va_list ap) {
       case 'x':
       case 'X':
       case 'o': {
-        uint64_t v = longness == 0 ? va_arg(ap, unsigned)
+        uint64_t v = longness == 0   ? va_arg(ap, unsigned)
                      : longness == 1 ? va_arg(ap, unsigned long)
                      : longness == 2 ? va_arg(ap, unsigned long long)
                                      : uint64_t(va_arg(ap, unsigned long));

@@ -22,7 +22,9 @@ double scale_by_power_of_two(double x, int k) {
   return x * factor;
 }
 
-double round_to_int(double x) { return x >= 0 ? double(int64_t(x + 0.5)) : double(int64_t(x - 0.5)); }
+double round_to_int(double x) {
+  return x >= 0 ? double(int64_t(x + 0.5)) : double(int64_t(x - 0.5));
+}
 
 // sin and cos of r in [-pi/4, pi/4] (Taylor series, 1e-17 truncation error).
 double sin_kernel(double r) {
@@ -109,8 +111,9 @@ double tanh(double x) {
   if (ax < 0.125) {  // series avoids the cancellation in e^2x - 1
     double x2 = ax * ax;
     // tanh x = x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 - 1382x^11/155925
-    t = ax * (1 + x2 * (-1.0 / 3 + x2 * (2.0 / 15 + x2 * (-17.0 / 315 + x2 * (62.0 / 2835 +
-                                                                              x2 * (-1382.0 / 155925))))));
+    t = ax * (1 + x2 * (-1.0 / 3 +
+                        x2 * (2.0 / 15 +
+                              x2 * (-17.0 / 315 + x2 * (62.0 / 2835 + x2 * (-1382.0 / 155925))))));
   } else {
     double e2 = exp(2 * ax);
     t = (e2 - 1) / (e2 + 1);
@@ -127,10 +130,18 @@ void sincos(double x, double* s, double* c) {
   double r = (x - k * kPiOver2Hi) - k * kPiOver2Lo;
   double sr = sin_kernel(r), cr = cos_kernel(r);
   switch (int64_t(k) & 3) {
-    case 0: *s = sr, *c = cr; break;
-    case 1: *s = cr, *c = -sr; break;
-    case 2: *s = -sr, *c = -cr; break;
-    default: *s = -cr, *c = sr; break;
+    case 0:
+      *s = sr, *c = cr;
+      break;
+    case 1:
+      *s = cr, *c = -sr;
+      break;
+    case 2:
+      *s = -sr, *c = -cr;
+      break;
+    default:
+      *s = -cr, *c = sr;
+      break;
   }
 }
 

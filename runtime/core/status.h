@@ -29,10 +29,10 @@ class Status {
 };
 
 // Propagate an error Status to the caller.
-#define INFERPI_TRY(expr)                  \
-  do {                                     \
-    ::inferpi::Status _st = (expr);        \
-    if (!_st.is_ok()) return _st;          \
+#define INFERPI_TRY(expr)           \
+  do {                              \
+    ::inferpi::Status _st = (expr); \
+    if (!_st.is_ok()) return _st;   \
   } while (0)
 
 }  // namespace inferpi

@@ -15,7 +15,8 @@ static std::string fmt(const char* f, auto... args) {
 
 TEST(Format, IntegersMatchPrintf) {
   EXPECT_EQ(fmt("%d|%5d|%-5d|%05d", 42, -7, 3, 12), "42|   -7|3    |00012");
-  EXPECT_EQ(fmt("%u %x %X %08x", 4000000000u, 0xbeefu, 0xbeefu, 0x12u), "4000000000 beef BEEF 00000012");
+  EXPECT_EQ(fmt("%u %x %X %08x", 4000000000u, 0xbeefu, 0xbeefu, 0x12u),
+            "4000000000 beef BEEF 00000012");
   EXPECT_EQ(fmt("%lld %llu %zu", -9000000000LL, 18446744073709551615ULL, size_t(7)),
             "-9000000000 18446744073709551615 7");
   EXPECT_EQ(fmt("%+d % d %d", 5, 5, -2147483647 - 1), "+5  5 -2147483648");

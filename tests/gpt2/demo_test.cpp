@@ -15,20 +15,22 @@ std::string demo_dir() { return shared_dir() + "/models/demo-nanochat"; }
 
 std::string export_demo() {
   std::string out;
-  std::string dir = cached_export("--checkpoint-dir '" + demo_dir() + "/chatsft_checkpoints/d6' --tokenizer-dir '" +
-                                      demo_dir() + "/tokenizer'",
-                                  &out);
+  std::string dir =
+      cached_export("--checkpoint-dir '" + demo_dir() +
+                        "/chatsft_checkpoints/d6' --tokenizer-dir '" + demo_dir() + "/tokenizer'",
+                    &out);
   EXPECT_NE(dir, "") << out;
   return dir;
 }
 
-#define REQUIRE_DEMO()                                                    \
-  if (!exists(demo_dir() + "/tokenizer/tokenizer.pkl"))                   \
+#define REQUIRE_DEMO()                                  \
+  if (!exists(demo_dir() + "/tokenizer/tokenizer.pkl")) \
   GTEST_SKIP() << "../shared/models/demo-nanochat not present (fresh clone)"
 
 // One chat turn as the app runs it: render, prefill, greedy until a stop token, feeding
 // tool output when the format asks for it. Returns the reply text.
-std::string chat_turn(inferpi::Engine* e, const char* user, int max_tokens, std::vector<int>* reply_ids) {
+std::string chat_turn(inferpi::Engine* e, const char* user, int max_tokens,
+                      std::vector<int>* reply_ids) {
   inferpi::ChatFormat& chat = e->chat_format();
   const inferpi::Tokenizer& tok = e->tokenizer();
   std::vector<int> ids(1024);
@@ -70,7 +72,8 @@ TEST(Gpt2Demo, ReciteGenesisDeterministic) {
   // model does not know the verse; its answer is KJV-like text, pinned here so any change
   // in the numerics that flips a greedy choice early is noticed.
   EXPECT_EQ(first.substr(0, 111),
-            "And the LORD said unto him, Go, and tell me thy servant, and go unto me, and I will give thee the "
+            "And the LORD said unto him, Go, and tell me thy servant, and go unto me, and I will "
+            "give thee the "
             "land of Egypt")
       << first;
 }
@@ -136,9 +139,11 @@ TEST(Gpt2Demo, PerplexityMatchesNanochat) {
     }
   }
   double ppl = std::exp(nll / double(predicted));
-  std::printf("demo-nanochat perplexity on kjv-heldout.txt, window %d: %ld tokens predicted, mean NLL %.4f, "
-              "perplexity %.3f (nanochat: 31.09)\n",
-              W, predicted, nll / double(predicted), ppl);
+  std::printf(
+      "demo-nanochat perplexity on kjv-heldout.txt, window %d: %ld tokens predicted, mean NLL "
+      "%.4f, "
+      "perplexity %.3f (nanochat: 31.09)\n",
+      W, predicted, nll / double(predicted), ppl);
   RecordProperty("perplexity", std::to_string(ppl));
   EXPECT_EQ(predicted, 19700);
   EXPECT_NEAR(ppl, 31.09, 31.09 * 0.005);

@@ -35,8 +35,9 @@ bool load_golden_tokenizer(LoadedTokenizer* t) {
 std::vector<int> encode(const TiktokenTokenizer& tok, const std::string& s, bool specials = false) {
   std::vector<int> ids(s.size() + 16);
   int n = 0;
-  inferpi::Status st = specials ? tok.encode_with_specials(s.data(), s.size(), ids.data(), int(ids.size()), &n)
-                                : tok.encode(s.data(), s.size(), ids.data(), int(ids.size()), &n);
+  inferpi::Status st =
+      specials ? tok.encode_with_specials(s.data(), s.size(), ids.data(), int(ids.size()), &n)
+               : tok.encode(s.data(), s.size(), ids.data(), int(ids.size()), &n);
   EXPECT_TRUE(st) << st.message();
   ids.resize(size_t(n));
   return ids;
@@ -60,8 +61,9 @@ std::vector<std::string> split(const std::string& s) {
   return pieces;
 }
 
-#define REQUIRE_GOLDEN() \
-  if (!exists(golden_dir() + "/golden.json")) GTEST_SKIP() << "../shared/golden/nanochat_tokenizer not present"
+#define REQUIRE_GOLDEN()                      \
+  if (!exists(golden_dir() + "/golden.json")) \
+  GTEST_SKIP() << "../shared/golden/nanochat_tokenizer not present"
 
 }  // namespace
 
@@ -71,7 +73,8 @@ TEST(Tiktoken, GoldenCasesExact) {
   ASSERT_TRUE(load_golden_tokenizer(&t));
   Json g = read_json(golden_dir() + "/golden.json");
   EXPECT_EQ(t.tok.vocab_size(), int(g["vocab_size"].num));
-  for (const auto& [name, id] : g["special_tokens"].obj) EXPECT_EQ(t.tok.special_id(name.c_str()), int(id.num)) << name;
+  for (const auto& [name, id] : g["special_tokens"].obj)
+    EXPECT_EQ(t.tok.special_id(name.c_str()), int(id.num)) << name;
   int n_cases = 0;
   for (const Json& c : g["cases"].arr) {
     std::vector<int> ids = encode(t.tok, c["text"].str);
@@ -110,7 +113,10 @@ TEST(Tiktoken, EveryTokensBytesMatch) {
 
 TEST(Tiktoken, SplitMatchesPythonRegexEngine) {
   std::string out;
-  ASSERT_EQ(run(std::string(INFERPI_PYTHON) + " " + INFERPI_SOURCE_DIR + "/tests/gpt2/split_reference.py 7", &out), 0)
+  ASSERT_EQ(run(std::string(INFERPI_PYTHON) + " " + INFERPI_SOURCE_DIR +
+                    "/tests/gpt2/split_reference.py 7",
+                &out),
+            0)
       << out.substr(0, 500);
   Json cases = parse_json(out);
   ASSERT_GE(cases.arr.size(), 1000u);

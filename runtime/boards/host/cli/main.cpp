@@ -146,11 +146,11 @@ int chat(const std::string& dir, const CliOptions& o) {
     return 0;
   }
   const ModelInfo& info = m.engine->info();
-  kprint("Loaded %s: %s %s, %d layers, %llu params, context %d, template %s. /help for "
-         "commands.\n",
-         dir.c_str(), info.architecture, info.dtype, info.n_layers,
-         (unsigned long long)info.n_params, m.engine->context_length(),
-         m.engine->chat_format().name());
+  kprint(
+      "Loaded %s: %s %s, %d layers, %llu params, context %d, template %s. /help for "
+      "commands.\n",
+      dir.c_str(), info.architecture, info.dtype, info.n_layers, (unsigned long long)info.n_params,
+      m.engine->context_length(), m.engine->chat_format().name());
   std::string line;
   while (true) {
     kprint("> ");

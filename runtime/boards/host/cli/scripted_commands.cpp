@@ -166,8 +166,8 @@ int cmd_perplexity(int argc, char** argv) {
   }
   if (predicted == 0) return fail("perplexity: the text has no token to predict");
   double mean = nll / double(predicted);
-  printf("perplexity %.4f (mean NLL %.4f over %ld predicted tokens, window %ld)\n",
-         std::exp(mean), mean, predicted, window);
+  printf("perplexity %.4f (mean NLL %.4f over %ld predicted tokens, window %ld)\n", std::exp(mean),
+         mean, predicted, window);
   return 0;
 }
 

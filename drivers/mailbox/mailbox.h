@@ -1,0 +1,70 @@
+// The Pi 4 mailbox property channel (ARM -> VideoCore, channel 8) at 0xFE00_B880
+// (pi4-hardware.md §5). One request in flight at a time (a lock), a 16-byte aligned
+// buffer in non-cacheable DMA memory inside the first GB, passed as its VPU bus address
+// (physical | 0xC000_0000). Every wait has a timeout; every answer is checked: the
+// buffer's response code AND each tag's response bit and length.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "drivers/mmio.h"
+#include "runtime/core/platform.h"
+#include "runtime/core/status.h"
+#include "runtime/kernel/spinlock.h"
+
+namespace inferpi {
+
+namespace mbox_tag {
+constexpr uint32_t kFirmwareRevision = 0x00000001;
+constexpr uint32_t kBoardModel = 0x00010001;
+constexpr uint32_t kBoardRevision = 0x00010002;
+constexpr uint32_t kArmMemory = 0x00010005;
+constexpr uint32_t kVcMemory = 0x00010006;
+constexpr uint32_t kClockRate = 0x00030002;
+constexpr uint32_t kMaxClockRate = 0x00030004;
+constexpr uint32_t kTemperature = 0x00030006;
+constexpr uint32_t kMaxTemperature = 0x0003000a;
+constexpr uint32_t kThrottled = 0x00030046;
+constexpr uint32_t kClockRateMeasured = 0x00030047;
+constexpr uint32_t kSetClockRate = 0x00038002;
+}  // namespace mbox_tag
+
+// Clock ids (pi4-hardware.md §5.3).
+enum class Clock : uint32_t { kEmmc = 1, kUart = 2, kArm = 3, kCore = 4, kEmmc2 = 12 };
+
+class Mailbox {
+ public:
+  static constexpr uintptr_t kBase = 0xfe00b880;
+
+  explicit Mailbox(uintptr_t base = kBase) : regs_(base) {}
+  // Allocates the property buffer from coherent DMA memory.
+  Status init();
+
+  // One tag: sends `in` (in_words), expects at least `out_words` words back into `out`.
+  // value_words = the tag's value buffer size (max of request and response).
+  Status property(uint32_t tag, const uint32_t* in, size_t in_words, uint32_t* out,
+                  size_t out_words, size_t value_words);
+
+  Status board_revision(uint32_t* rev);
+  Status board_model(uint32_t* model);
+  Status firmware_revision(uint32_t* rev);
+  Status arm_memory(uint32_t* base, uint32_t* size);
+  Status vc_memory(uint32_t* base, uint32_t* size);
+  Status clock_rate(Clock id, uint32_t* hz);
+  Status max_clock_rate(Clock id, uint32_t* hz);
+  Status measured_clock_rate(Clock id, uint32_t* hz);
+  // Returns what the firmware answered (the request, not necessarily the result:
+  // firmware #1521 - check with measured_clock_rate()).
+  Status set_clock_rate(Clock id, uint32_t hz, uint32_t* answered_hz);
+  Status temperature(uint32_t* millideg);
+  Status max_temperature(uint32_t* millideg);
+  Status throttled(uint32_t* flags);
+
+ private:
+  Status exchange(uint32_t bus_address);
+  mmio::RegisterBlock regs_;
+  platform::DmaRegion buffer_{};
+  SpinLock lock_;
+};
+
+}  // namespace inferpi

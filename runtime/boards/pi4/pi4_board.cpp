@@ -1,0 +1,150 @@
+// Board "pi4": Raspberry Pi 4 Model B (BCM2711), booted by the stock firmware with its
+// armstub8 (facts and sources: ../shared/docs/pi4-hardware.md; what only hardware can
+// confirm: docs/boot.md). kernel8.img is a flat binary linked at 0x80000 with no Linux
+// image header; core 0 enters at EL2 with x0 = DTB address; cores 1..3 wait in the stub's
+// spin table.
+#include <new>
+
+#include "drivers/gpio/bcm2711_gpio.h"
+#include "drivers/mailbox/mailbox.h"
+#include "drivers/uart/pl011.h"
+#include "mmu/mmu.h"
+#include "runtime/core/console.h"
+#include "runtime/boards/pi4/pi4_board.h"
+#include "runtime/kernel/board.h"
+#include "runtime/kernel/cpu.h"
+#include "runtime/kernel/panic.h"
+
+namespace inferpi::board {
+
+namespace {
+constexpr uintptr_t kUart0 = 0xfe201000;
+constexpr uint32_t kUartClockDefault = 48000000;  // firmware default init_uart_clock (§4.4)
+constexpr uint32_t kBaud = 115200;
+constexpr uintptr_t kGicd = 0xff841000, kGicc = 0xff842000;
+constexpr uintptr_t kSpinTable = 0xd8;    // 64-bit release slots for cores 1..3 at
+                                          // 0xD8 + 8 * core (§1.4)
+constexpr uintptr_t kStubDtbWord = 0xf8;  // the stub's 32-bit copy of the DTB address
+constexpr uint64_t kPeripherals = 0xfc000000, kPeripheralsEnd = 0x100000000ull;
+constexpr uint64_t kPcieWindow = 0x600000000ull, kPcieWindowSize = 0x40000000;
+
+// Built in early_init() (needed long before global constructors run).
+alignas(Pl011) unsigned char g_uart_storage[sizeof(Pl011)];
+Pl011* g_uart = nullptr;
+
+// What init() learned, for the banner.
+Status g_clock_status;
+uint32_t g_arm_max_hz = 0, g_arm_answered_hz = 0, g_arm_measured_hz = 0, g_arm_before_hz = 0;
+uint32_t g_temperature = 0, g_throttled = 0;
+}  // namespace
+
+alignas(Mailbox) unsigned char g_mailbox_storage[sizeof(Mailbox)];
+Mailbox* g_mailbox = nullptr;
+
+const char* name() { return "pi4 (Raspberry Pi 4 / BCM2711)"; }
+
+void early_init() {
+  // PL011 UART0 on GPIO14 (TXD) / GPIO15 (RXD), ALT0; RX pulled up (§4.1-4.2). Bluetooth's
+  // pins GPIO32/33 can also be muxed to UART0 (ALT3): make them inputs first (§4.3).
+  Bcm2711Gpio gpio;
+  gpio.set_function(32, Bcm2711Gpio::Function::kInput);
+  gpio.set_function(33, Bcm2711Gpio::Function::kInput);
+  gpio.set_pull(14, Bcm2711Gpio::Pull::kNone);
+  gpio.set_pull(15, Bcm2711Gpio::Pull::kUp);
+  gpio.set_function(14, Bcm2711Gpio::Function::kAlt0);
+  gpio.set_function(15, Bcm2711Gpio::Function::kAlt0);
+  g_uart = new (g_uart_storage) Pl011(kUart0);
+  g_uart->configure(kUartClockDefault, kBaud);  // 48 MHz: IBRD 26, FBRD 3; checked in init()
+  set_console(g_uart);
+}
+
+uintptr_t dtb_address(uintptr_t x0) {
+  if (x0) return x0;
+  // x0 = 0 would mean no DTB passed; the stub also leaves its address at 0xF8 (§1.1).
+  return *reinterpret_cast<volatile uint32_t*>(kStubDtbWord);
+}
+
+void reserve_memory(MemoryMap& map) {
+  // Page 0: the armstub, the spin table (0xD8-0xF7) and the stub words (0xF0-0xFF) (§2.1).
+  Status st = map.reserve(0, 0x1000, "armstub + spin table");
+  if (!st.is_ok()) KPANIC("%s", st.message());
+}
+
+bool map_devices() {
+  using mmu::Memory;
+  return mmu::map(kPeripherals, kPeripheralsEnd - kPeripherals, Memory::kDevice) &&
+         mmu::map(kPcieWindow, kPcieWindowSize, Memory::kDevice);
+}
+
+void init() {
+  g_mailbox = new (g_mailbox_storage) Mailbox();
+  Status st = g_mailbox->init();
+  if (!st.is_ok()) {
+    kprint("pi4: %s\n", st.message());
+    g_clock_status = st;
+    return;
+  }
+  // The UART clock the divisors were computed for: re-program if the firmware set another.
+  uint32_t uart_hz = 0;
+  st = g_mailbox->measured_clock_rate(Clock::kUart, &uart_hz);
+  if (!st.is_ok() || uart_hz == 0) st = g_mailbox->clock_rate(Clock::kUart, &uart_hz);
+  if (st.is_ok() && uart_hz != 0 && uart_hz != kUartClockDefault) {
+    kprint("pi4: UART clock is %u Hz, not %u: re-programming 115200 baud\n", uart_hz,
+           kUartClockDefault);
+    g_uart->configure(uart_hz, kBaud);
+  } else if (!st.is_ok()) {
+    kprint("pi4: cannot read the UART clock (%s); assuming 48 MHz\n", st.message());
+  }
+  // A bare-metal Pi stays at its low ARM clock unless asked (§5.3, §12.22): ask for the
+  // maximum and measure what we got (SET_CLOCK_RATE answers with the request).
+  g_clock_status = g_mailbox->measured_clock_rate(Clock::kArm, &g_arm_before_hz);
+  if (g_clock_status.is_ok())
+    g_clock_status = g_mailbox->max_clock_rate(Clock::kArm, &g_arm_max_hz);
+  if (g_clock_status.is_ok())
+    g_clock_status = g_mailbox->set_clock_rate(Clock::kArm, g_arm_max_hz, &g_arm_answered_hz);
+  if (g_clock_status.is_ok())
+    g_clock_status = g_mailbox->measured_clock_rate(Clock::kArm, &g_arm_measured_hz);
+  (void)g_mailbox->temperature(&g_temperature);
+  (void)g_mailbox->throttled(&g_throttled);
+}
+
+uintptr_t gicd_base() { return kGicd; }
+uintptr_t gicc_base() { return kGicc; }
+
+bool start_core(int core, uintptr_t entry) {
+  if (core < 1 || core > 3) return false;
+  auto* slot = reinterpret_cast<volatile uint64_t*>(kSpinTable + 8 * uintptr_t(core));
+  *slot = entry;
+  // The core polls the slot with its caches off: push the line to memory, then wake it.
+  mmu::clean_range(const_cast<uint64_t*>(slot), sizeof(uint64_t));
+  cpu::dsb_sy();
+  cpu::sev();
+  return true;
+}
+
+void print_clock_line() {
+  if (!g_clock_status.is_ok()) {
+    kprint("  CPU clock       : unknown (%s)\n", g_clock_status.message());
+    return;
+  }
+  kprint("  CPU clock       : %u MHz measured (was %u MHz; max %u MHz requested)\n",
+         g_arm_measured_hz / 1000000, g_arm_before_hz / 1000000, g_arm_max_hz / 1000000);
+  kprint("  SoC temperature : %u.%u C, throttled flags 0x%x\n", g_temperature / 1000,
+         (g_temperature % 1000) / 100, g_throttled);
+  uint32_t rev = 0;
+  if (g_mailbox && g_mailbox->board_revision(&rev).is_ok())
+    kprint("  board revision  : 0x%06x (%u MB)\n", rev,
+           rev & (1u << 23) ? 256u << ((rev >> 20) & 7) : 0u);
+}
+
+void exit(int code) {
+  kprint("kernel exit with status %d: halted (power-cycle to restart)\n", code);
+  halt_this_core();
+}
+
+}  // namespace inferpi::board
+
+namespace inferpi {
+// For drivers that need the property channel (PCIe: NOTIFY_XHCI_RESET; SD: clocks).
+Mailbox* pi4_mailbox() { return board::g_mailbox; }
+}  // namespace inferpi

@@ -1,0 +1,21 @@
+// Kernel-side DMA settings behind platform::dma_* (runtime/core/platform.h).
+//
+// Bus addresses: by default CPU address == bus address (true on QEMU virt, and for the
+// Pi 4 EMMC2/mailbox paths that use their own aliases). The Pi 4 PCIe driver programs the
+// BCM2711 inbound window (RC_BAR2, from the DTB's dma-ranges; pi4-hardware.md §6) and then
+// calls set_bus_window() with what it programmed, e.g. CPU 0 -> PCIe 0x4_0000_0000 for
+// 3 GB on C0 boards, so every dma_bus_address() afterwards includes the offset, and
+// buffers outside the window are reported as unreachable (the caller bounces).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace inferpi::dma {
+
+void set_bus_window(uint64_t cpu_base, uint64_t bus_base, uint64_t size);
+// The 2 MiB non-cacheable pool behind dma_alloc_coherent (never freed: rings, contexts,
+// mailbox buffers live as long as the kernel).
+size_t coherent_used();
+size_t coherent_capacity();
+
+}  // namespace inferpi::dma

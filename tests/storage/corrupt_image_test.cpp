@@ -1,0 +1,115 @@
+// Broken images: each must give a clear error (or, for a bad LFN checksum, the documented
+// fallback to the 8.3 name), never a crash, a hang or a read outside the image.
+#include <cstring>
+
+#include "storage_test_util.h"
+
+using namespace inferpi;
+using namespace storage_test;
+
+namespace {
+void expect_message(const Status& st, const char* what) {
+  EXPECT_FALSE(st);
+  EXPECT_NE(strstr(st.message(), what), nullptr) << "message: " << st.message();
+}
+}  // namespace
+
+TEST(StorageCorrupt, BaseImageIsFine) {
+  REQUIRE_IMAGES();
+  Disk d("corrupt_base.img");
+  ASSERT_EQ(d.vols->volume_count(), 1);
+  EXPECT_EQ(check_manifest(d.volume(), "corrupt_base.img"), 42);
+}
+
+TEST(StorageCorrupt, FatChainLoop) {
+  REQUIRE_IMAGES();
+  Disk d("loop.img");
+  ASSERT_EQ(d.vols->volume_count(), 1);
+  FatFile f;
+  expect_message(d.volume().open("chain.bin", &f), "loop");
+}
+
+TEST(StorageCorrupt, ClusterOutOfRange) {
+  REQUIRE_IMAGES();
+  Disk d("out_of_range.img");
+  ASSERT_EQ(d.vols->volume_count(), 1);
+  FatFile f;
+  expect_message(d.volume().open("chain.bin", &f), "out of range");
+  // A reader that skips open()'s chain check still cannot go out of range.
+  f = FatFile{};
+  ASSERT_TRUE(d.volume().open("Long name for the checksum test.txt", &f));
+  FatFile forged = f;
+  forged.first_cluster = 0x0FFFFFF0;
+  uint8_t b;
+  expect_message(d.volume().read(forged, 0, 1, &b), "out of range");
+}
+
+TEST(StorageCorrupt, DirectoryChainLoop) {
+  REQUIRE_IMAGES();
+  Disk d("dir_loop.img");
+  ASSERT_EQ(d.vols->volume_count(), 1);
+  Status st;
+  list_names(d.volume(), "bigdir", &st);
+  expect_message(st, "directory longer than 65536 entries");
+}
+
+TEST(StorageCorrupt, BadLfnChecksumFallsBackToShortName) {
+  REQUIRE_IMAGES();
+  Disk d("bad_lfn.img");
+  ASSERT_EQ(d.vols->volume_count(), 1);
+  Status st;
+  auto names = list_names(d.volume(), "/", &st);
+  ASSERT_TRUE(st) << st.message();
+  bool long_seen = false, short_seen = false;
+  for (auto& n : names) {
+    long_seen |= n == "Long name for the checksum test.txt";
+    short_seen |= n == "LONGNA~1.TXT";
+  }
+  EXPECT_FALSE(long_seen);
+  EXPECT_TRUE(short_seen);
+  FatFile f;
+  expect_message(d.volume().open("Long name for the checksum test.txt", &f), "not found");
+  EXPECT_TRUE(d.volume().open("longna~1.txt", &f));
+  EXPECT_EQ(f.size, 4u);
+}
+
+TEST(StorageCorrupt, TruncatedImages) {
+  REQUIRE_IMAGES();
+  {
+    Disk d("truncated_mbr.img");
+    ASSERT_TRUE(d.scan_status) << d.scan_status.message();
+    EXPECT_EQ(d.vols->volume_count(), 0);
+    expect_message(d.vols->partition(0).status, "truncated image?");
+  }
+  {
+    Disk d("truncated_sf.img");
+    ASSERT_TRUE(d.scan_status) << d.scan_status.message();
+    EXPECT_EQ(d.vols->volume_count(), 0);
+    expect_message(d.vols->partition(0).status, "truncated image?");
+  }
+}
+
+TEST(StorageCorrupt, GptPrimaryHeaderBadUsesBackup) {
+  REQUIRE_IMAGES();
+  for (const char* image : {"gpt_bad_primary.img", "gpt_bad_primary_entries.img"}) {
+    Disk d(image);
+    ASSERT_TRUE(d.scan_status) << image << ": " << d.scan_status.message();
+    EXPECT_TRUE(d.vols->table().gpt_used_backup) << image;
+    ASSERT_EQ(d.vols->volume_count(), 1) << image;
+    EXPECT_EQ(check_manifest(d.volume(), image), 1);
+  }
+}
+
+TEST(StorageCorrupt, GptCrcMismatch) {
+  REQUIRE_IMAGES();
+  {
+    Disk d("gpt_bad_both.img");
+    expect_message(d.scan_status, "CRC32 mismatch");
+    EXPECT_EQ(d.vols->volume_count(), 0);
+  }
+  {
+    Disk d("gpt_bad_entries.img");
+    expect_message(d.scan_status, "partition entries CRC32 mismatch");
+    EXPECT_EQ(d.vols->volume_count(), 0);
+  }
+}
