@@ -127,9 +127,9 @@ struct App {
       }
       if (strcmp(line, "/help") == 0) {
         chat.print_help();
-        kprint("  /temp          SoC temperature, throttling and clock\n");
-        if (ctx.run_bench) kprint("  /bench         memory bandwidth and decode speed\n");
-        kprint("  /exit          unload the model and go back to the menu\n");
+        kprint("  /temp                  SoC temperature, throttling and clock\n");
+        if (ctx.run_bench) kprint("  /bench                 memory bandwidth and decode speed\n");
+        kprint("  /exit                  unload the model and go back to the menu\n");
         continue;
       }
       if (strcmp(line, "/stats") == 0) {

@@ -40,6 +40,14 @@ void print_catalog(const ModelCatalog& catalog, ModelDrive* const* drives, int d
     if (w > name_width) name_width = w;
   }
   if (name_width > 40) name_width = 40;
+  int engine_width = 6, arch_width = 8, dtype_width = 4;
+  for (int i = 0; i < catalog.count(); i++) {
+    const ModelSummary& m = catalog.entry(i).summary;
+    if (!catalog.entry(i).usable) continue;
+    if (columns(m.engine) > engine_width) engine_width = columns(m.engine);
+    if (columns(m.architecture) > arch_width) arch_width = columns(m.architecture);
+    if (columns(m.dtype) > dtype_width) dtype_width = columns(m.dtype);
+  }
 
   int number = 0;
   for (int d = 0; d < drive_count; d++) {
@@ -60,8 +68,11 @@ void print_catalog(const ModelCatalog& catalog, ModelDrive* const* drives, int d
         format_bytes(e.total_bytes(), size, sizeof(size));
         kprint("  %2d  ", ++number);
         print_padded(e.name, name_width);
-        kprint("  %-6s %-10s %-6s %8s\n", e.summary.engine, e.summary.architecture, e.summary.dtype,
-               size);
+        kprint("  ");
+        print_padded(e.summary.engine, engine_width + 1);
+        print_padded(e.summary.architecture, arch_width + 1);
+        print_padded(e.summary.dtype, dtype_width);
+        kprint(" %8s\n", size);
       } else {
         kprint("   -  ");
         print_padded(e.name, name_width);

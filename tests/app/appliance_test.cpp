@@ -194,7 +194,7 @@ TEST_F(ApplianceTest, TempStatsHelpAndBenchCommands) {
             std::string::npos);
   EXPECT_NE(out().find("ARM clock (measured): 1800 MHz"), std::string::npos);
   EXPECT_NE(out().find("(fake chat help)"), std::string::npos);
-  EXPECT_NE(out().find("/exit          unload the model"), std::string::npos);
+  EXPECT_NE(out().find("/exit                  unload the model"), std::string::npos);
   EXPECT_NE(out().find("/bench is not part of this build."), std::string::npos);
   EXPECT_EQ(chat.lines.size(), 1u);  // only "hello" reached the chat
 }
