@@ -185,7 +185,7 @@ Status Fat32Volume::check_file_chain(const FatFile& f) {
   const uint32_t needed = uint32_t((uint64_t(f.size) + cluster_bytes_ - 1) / cluster_bytes_);
   uint32_t c = f.first_cluster;
   for (uint32_t i = 1; i <= needed; i++) {
-    uint32_t next;
+    uint32_t next = 0;
     INFERPI_TRY(next_cluster(c, &next));
     if (i == needed) {
       if (next != kEndOfChain) {
@@ -212,7 +212,7 @@ Status Fat32Volume::count_extents(const FatFile& f, uint32_t* extents) {
   INFERPI_TRY(check_file_chain(f));
   uint32_t c = f.first_cluster, n = 1;
   for (;;) {
-    uint32_t next;
+    uint32_t next = 0;
     INFERPI_TRY(next_cluster(c, &next));
     if (next == kEndOfChain) break;
     if (next != c + 1) n++;
@@ -226,7 +226,7 @@ Status Fat32Volume::seek(FatFile& f, uint32_t index, uint32_t* cluster) {
   uint32_t i = 0, c = f.first_cluster;
   if (f.cursor_cluster != 0 && f.cursor_index <= index) i = f.cursor_index, c = f.cursor_cluster;
   while (i < index) {
-    uint32_t next;
+    uint32_t next = 0;
     INFERPI_TRY(next_cluster(c, &next));
     if (next == kEndOfChain) {
       return Status::error("%s: cluster chain ends at cluster %u of %u", dev_->name(), i + 1,
@@ -262,7 +262,7 @@ Status Fat32Volume::read(FatFile& f, uint64_t offset, size_t len, void* dst_void
     uint32_t last = cluster, run = 1, after = 0;
     bool have_after = false;
     while (uint64_t(run) * cb - in < len) {
-      uint32_t next;
+      uint32_t next = 0;
       INFERPI_TRY(next_cluster(last, &next));
       if (next == kEndOfChain) {
         return Status::error("%s: cluster chain ends before the file size", dev_->name());
@@ -310,7 +310,7 @@ Status Fat32Volume::next(FatDirIterator& it, FatDirEntry* out, bool* found) {
   *found = false;
   while (!it.done) {
     if (it.offset >= cluster_bytes_) {
-      uint32_t next;
+      uint32_t next = 0;
       INFERPI_TRY(next_cluster(it.cluster, &next));
       if (next == kEndOfChain) {
         it.done = true;

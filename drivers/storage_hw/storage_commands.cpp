@@ -1,0 +1,289 @@
+// Storage shell commands. See storage_commands.h.
+#include "drivers/storage_hw/storage_commands.h"
+
+#include "drivers/block/crc32.h"
+#include "runtime/core/console.h"
+#include "runtime/core/kstring.h"
+#include "runtime/core/platform.h"
+
+namespace inferpi {
+namespace {
+
+bool parse_u64(const char* s, uint64_t* out) {
+  if (!s || !*s) return false;
+  uint64_t v = 0;
+  int base = 10;
+  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    s += 2;
+  }
+  for (; *s; s++) {
+    int d = (*s >= '0' && *s <= '9')   ? *s - '0'
+            : (*s >= 'a' && *s <= 'f') ? *s - 'a' + 10
+            : (*s >= 'A' && *s <= 'F') ? *s - 'A' + 10
+                                       : 99;
+    if (d >= base) return false;
+    if (v > (UINT64_MAX - uint64_t(d)) / uint64_t(base)) return false;
+    v = v * uint64_t(base) + uint64_t(d);
+  }
+  *out = v;
+  return true;
+}
+
+void print_rate(uint64_t bytes, uint64_t us) {
+  double mb_s = us ? double(bytes) / double(us) : 0.0;  // bytes/us = MB/s (10^6)
+  kprint("%.1f MiB in %.3f s = %.1f MB/s", double(bytes) / 1048576.0, double(us) / 1e6, mb_s);
+}
+
+}  // namespace
+
+const char* const StorageCommands::kNames[] = {
+    "pci", "usb", "sd", "blk", "readtest", "sum", "readloop", "scsiread", "ls", "fsum", nullptr};
+
+bool StorageCommands::run(int argc, const char* const* argv) {
+  if (argc < 1) return false;
+  const char* c = argv[0];
+  if (!strcmp(c, "pci"))
+    cmd_pci();
+  else if (!strcmp(c, "usb"))
+    cmd_usb();
+  else if (!strcmp(c, "sd"))
+    cmd_sd();
+  else if (!strcmp(c, "blk"))
+    cmd_blk();
+  else if (!strcmp(c, "readtest"))
+    cmd_readtest(argc, argv);
+  else if (!strcmp(c, "sum"))
+    cmd_sum(argc, argv);
+  else if (!strcmp(c, "readloop"))
+    cmd_readloop(argc, argv);
+  else if (!strcmp(c, "scsiread"))
+    cmd_scsiread(argc, argv);
+  else if (!strcmp(c, "ls"))
+    cmd_ls(argc, argv);
+  else if (!strcmp(c, "fsum"))
+    cmd_fsum(argc, argv);
+  else
+    return false;
+  return true;
+}
+
+void StorageCommands::cmd_pci() {
+  Status st = hw_.start_pcie();
+  if (!st) kprint("pci: %s\n", st.message());
+  hw_.print_pci();
+}
+
+void StorageCommands::cmd_usb() {
+  uint64_t t0 = platform::now_us();
+  Status st = hw_.start_usb();
+  if (!st) kprint("usb: %s\n", st.message());
+  hw_.usb().print();
+  kprint("usb: ready in %llu ms\n", (unsigned long long)((platform::now_us() - t0) / 1000));
+}
+
+void StorageCommands::cmd_sd() {
+  Status st = hw_.start_sd();
+  if (!st) {
+    kprint("sd: %s\n", st.message());
+    return;
+  }
+  sd::SdhciHost& s = hw_.sd();
+  kprint("sd: %s card, %llu blocks (%llu MiB), SDHCI version %u, clock %u kHz\n",
+         s.high_capacity() ? "SDHC/SDXC" : "SDSC", (unsigned long long)s.sector_count(),
+         (unsigned long long)(s.sector_count() / 2048), s.spec_version() + 1, s.clock_hz() / 1000);
+}
+
+void StorageCommands::cmd_blk() {
+  size_t n = hw_.block_count();
+  if (n == 0) kprint("blk: no block devices (run usb or sd first)\n");
+  for (size_t i = 0; i < n; i++) {
+    BlockDevice* d = hw_.block(i);
+    kprint("  %s: %llu sectors of %u bytes (%llu MiB)\n", d->name(),
+           (unsigned long long)d->sector_count(), d->sector_size(),
+           (unsigned long long)(d->sector_count() * d->sector_size() >> 20));
+  }
+}
+
+BlockDevice* StorageCommands::device_arg(const char* name) {
+  BlockDevice* d = name ? hw_.find_block(name) : nullptr;
+  if (!d) kprint("no block device '%s' (see blk)\n", name ? name : "");
+  return d;
+}
+
+Status StorageCommands::read_range(BlockDevice& d, uint64_t lba, uint64_t count, uint32_t* crc,
+                                   uint64_t* read_us, size_t offset) {
+  uint64_t per = (scratch_bytes_ - offset) / d.sector_size();
+  uint8_t* buf = scratch_ + offset;
+  *crc = 0;
+  *read_us = 0;
+  while (count > 0) {
+    uint64_t n = count < per ? count : per;
+    uint64_t t0 = platform::now_us();
+    INFERPI_TRY(d.read(lba, n, buf));
+    *read_us += platform::now_us() - t0;
+    *crc = crc32_update(*crc, buf, n * d.sector_size());
+    lba += n;
+    count -= n;
+  }
+  return Status::ok();
+}
+
+void StorageCommands::cmd_readtest(int argc, const char* const* argv) {
+  uint64_t lba = 0, count = 0;
+  bool unaligned = argc == 5 && !strcmp(argv[4], "unaligned");
+  if ((argc != 4 && !unaligned) || !parse_u64(argv[2], &lba) || !parse_u64(argv[3], &count)) {
+    kprint("usage: readtest DEV LBA COUNT [unaligned]\n");
+    return;
+  }
+  BlockDevice* d = device_arg(argv[1]);
+  if (!d) return;
+  uint32_t crc = 0;
+  uint64_t us = 0;
+  Status st = read_range(*d, lba, count, &crc, &us, unaligned ? 8 : 0);
+  if (!st) {
+    kprint("readtest: %s\n", st.message());
+    return;
+  }
+  kprint("readtest %s lba %llu count %llu: crc32 %08x, ", d->name(), (unsigned long long)lba,
+         (unsigned long long)count, crc);
+  print_rate(count * d->sector_size(), us);
+  kprint("\n");
+}
+
+void StorageCommands::cmd_sum(int argc, const char* const* argv) {
+  if (argc < 2 || argc > 3) {
+    kprint("usage: sum DEV [MIB]\n");
+    return;
+  }
+  BlockDevice* d = device_arg(argv[1]);
+  if (!d) return;
+  uint64_t count = d->sector_count();
+  uint64_t mib = 0;
+  if (argc == 3) {
+    if (!parse_u64(argv[2], &mib)) {
+      kprint("usage: sum DEV [MIB]\n");
+      return;
+    }
+    uint64_t want = (mib << 20) / d->sector_size();
+    if (want < count) count = want;
+  }
+  uint32_t crc = 0;
+  uint64_t us = 0;
+  Status st = read_range(*d, 0, count, &crc, &us);
+  if (!st) {
+    kprint("sum: %s\n", st.message());
+    return;
+  }
+  kprint("sum %s: %llu bytes crc32 %08x, ", d->name(),
+         (unsigned long long)(count * d->sector_size()), crc);
+  print_rate(count * d->sector_size(), us);
+  kprint("\n");
+}
+
+void StorageCommands::cmd_readloop(int argc, const char* const* argv) {
+  BlockDevice* d = argc == 2 ? device_arg(argv[1]) : nullptr;
+  if (!d) return;
+  kprint("readloop %s: reading until an error\n", d->name());
+  for (uint32_t pass = 1;; pass++) {
+    uint32_t crc = 0;
+    uint64_t us = 0;
+    Status st = read_range(*d, 0, d->sector_count(), &crc, &us);
+    if (!st) {
+      kprint("readloop: pass %u failed: %s\n", pass, st.message());
+      return;
+    }
+    kprint("readloop: pass %u crc32 %08x\n", pass, crc);
+  }
+}
+
+void StorageCommands::cmd_scsiread(int argc, const char* const* argv) {
+  uint64_t lba = 0, count = 0;
+  if (argc != 4 || !parse_u64(argv[2], &lba) || !parse_u64(argv[3], &count) || count > 512) {
+    kprint("usage: scsiread usbN LBA COUNT (COUNT <= 512)\n");
+    return;
+  }
+  for (size_t i = 0; i < hw_.usb().storage_count(); i++) {
+    usb::UsbMassStorage& m = hw_.usb().storage(i);
+    if (strcmp(m.name(), argv[1]) != 0) continue;
+    Status st = m.read_unchecked(lba, uint32_t(count));
+    kprint("scsiread %s lba %llu count %llu: %s\n", m.name(), (unsigned long long)lba,
+           (unsigned long long)count, st.message());
+    return;
+  }
+  kprint("no USB disk '%s'\n", argv[1]);
+}
+
+Volume* StorageCommands::mount_first(BlockDevice& d) {
+  Status st = volumes_.scan(&d);
+  if (!st) {
+    kprint("%s: %s\n", d.name(), st.message());
+    return nullptr;
+  }
+  for (int i = 0; i < volumes_.partition_count(); i++) {
+    const Volumes::Partition& p = volumes_.partition(i);
+    kprint("  partition %u: %s, %llu MiB: %s\n", p.info.index, p.info.type_name,
+           (unsigned long long)(p.info.sector_count * d.sector_size() >> 20), p.status.message());
+  }
+  if (volumes_.volume_count() == 0) {
+    kprint("%s: no FAT32 volume\n", d.name());
+    return nullptr;
+  }
+  return &volumes_.volume(0);
+}
+
+namespace {
+bool print_entry(void*, const FatDirEntry& e) {
+  if (e.is_dir)
+    kprint("  %10s  %s/\n", "<dir>", e.name);
+  else
+    kprint("  %10u  %s\n", e.size, e.name);
+  return true;
+}
+}  // namespace
+
+void StorageCommands::cmd_ls(int argc, const char* const* argv) {
+  if (argc < 2 || argc > 3) {
+    kprint("usage: ls DEV [PATH]\n");
+    return;
+  }
+  BlockDevice* d = device_arg(argv[1]);
+  Volume* v = d ? mount_first(*d) : nullptr;
+  if (!v) return;
+  const char* path = argc == 3 ? argv[2] : "/";
+  kprint("%s (label '%s') %s:\n", v->name(), v->label(), path);
+  Status st = v->list(path, print_entry, nullptr);
+  if (!st) kprint("ls: %s\n", st.message());
+}
+
+void StorageCommands::cmd_fsum(int argc, const char* const* argv) {
+  if (argc != 3) {
+    kprint("usage: fsum DEV PATH\n");
+    return;
+  }
+  BlockDevice* d = device_arg(argv[1]);
+  Volume* v = d ? mount_first(*d) : nullptr;
+  if (!v) return;
+  FatFile f;
+  Status st = v->open(argv[2], &f);
+  if (st && f.is_dir) st = Status::error("'%s' is a folder", argv[2]);
+  uint32_t crc = 0;
+  uint64_t us = 0;
+  for (uint64_t off = 0; st && off < f.size;) {
+    size_t n = size_t(f.size - off < scratch_bytes_ ? f.size - off : scratch_bytes_);
+    uint64_t t0 = platform::now_us();
+    st = v->read(f, off, n, scratch_);
+    us += platform::now_us() - t0;
+    if (st) crc = crc32_update(crc, scratch_, n);
+    off += n;
+  }
+  if (!st) {
+    kprint("fsum: %s\n", st.message());
+    return;
+  }
+  kprint("fsum %s: %u bytes crc32 %08x, ", argv[2], f.size, crc);
+  print_rate(f.size, us);
+  kprint("\n");
+}
+
+}  // namespace inferpi

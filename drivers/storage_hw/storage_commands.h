@@ -1,0 +1,59 @@
+// Shell commands for the storage hardware, board-independent. The board's shell registers
+// each of them (the table below) and passes the line's words:
+//   pci                      list PCI functions
+//   usb                      (re)initialise USB and list devices
+//   sd                       (re)initialise the SD card
+//   blk                      list block devices
+//   readtest DEV LBA COUNT [unaligned]
+//                            read COUNT sectors at LBA (optionally into a buffer that is not
+//                            cache-line aligned: the driver must bounce): CRC-32 and MB/s
+//   sum DEV [MIB]            read the first MIB MiB (default: all) of DEV: CRC-32 and MB/s
+//   readloop DEV             read DEV over and over until a read fails (unplug test)
+//   scsiread DEV LBA COUNT   one USB READ without the range check (error-recovery test)
+//   ls DEV [PATH]            partitions of DEV and the folder PATH (default /) of its first
+//                            FAT32 volume
+//   fsum DEV PATH            read a whole file: size, CRC-32 and load throughput (MB/s)
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "drivers/block/volumes.h"
+#include "drivers/storage_hw/storage_hw.h"
+
+namespace inferpi {
+
+class StorageCommands {
+ public:
+  // `scratch` (64-byte aligned, a few MiB) receives the data that read commands read.
+  StorageCommands(StorageHardware& hw, void* scratch, size_t scratch_bytes)
+      : hw_(hw), scratch_(static_cast<uint8_t*>(scratch)), scratch_bytes_(scratch_bytes) {}
+
+  // Runs one command; returns false if `argv[0]` is not a storage command.
+  bool run(int argc, const char* const* argv);
+  static const char* const kNames[];  // null-terminated list of the command names
+  StorageHardware& hardware() { return hw_; }
+
+ private:
+  void cmd_pci();
+  void cmd_usb();
+  void cmd_sd();
+  void cmd_blk();
+  void cmd_readtest(int argc, const char* const* argv);
+  void cmd_sum(int argc, const char* const* argv);
+  void cmd_readloop(int argc, const char* const* argv);
+  void cmd_scsiread(int argc, const char* const* argv);
+  void cmd_ls(int argc, const char* const* argv);
+  void cmd_fsum(int argc, const char* const* argv);
+  Volume* mount_first(BlockDevice& d);
+  // Reads [lba, lba + count) in scratch-sized pieces; CRC and read time out.
+  Status read_range(BlockDevice& d, uint64_t lba, uint64_t count, uint32_t* crc, uint64_t* read_us,
+                    size_t offset = 0);
+  BlockDevice* device_arg(const char* name);
+
+  StorageHardware& hw_;
+  uint8_t* scratch_;
+  size_t scratch_bytes_;
+  Volumes volumes_;  // ~60 KiB: keep StorageCommands static
+};
+
+}  // namespace inferpi

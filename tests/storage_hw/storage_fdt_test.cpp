@@ -1,0 +1,87 @@
+// storage_config_from_fdt() against real device trees: a Pi 4 (upstream bcm2711-rpi-4-b
+// with the firmware's memory node) and QEMU virt with a pcie-root-port (fixtures/dtb).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include "drivers/storage_hw/storage_fdt.h"
+
+using namespace inferpi;
+
+namespace {
+std::vector<uint8_t> load(const char* name) {
+  std::ifstream f(std::string(INFERPI_DTB_DIR) + "/" + name, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+}  // namespace
+
+TEST(StorageFdt, QemuVirtEcamHost) {
+  std::vector<uint8_t> blob = load("virt-2g-4cpu.dtb");
+  ASSERT_FALSE(blob.empty());
+  Fdt fdt;
+  ASSERT_TRUE(fdt.init(blob.data(), blob.size()));
+  StorageBoardConfig c;
+  Status st = storage_config_from_fdt(fdt, &c);
+  ASSERT_TRUE(st) << st.message();
+  EXPECT_EQ(c.ecam_base, 0x4010000000ull);
+  EXPECT_EQ(c.ecam_buses, 255);
+  EXPECT_EQ(c.window.cpu_base, 0x10000000u);
+  EXPECT_EQ(c.window.pci_base, 0x10000000u);
+  EXPECT_EQ(c.window.size, 0x2eff0000u);
+  EXPECT_EQ(c.bcm2711.base, 0u);
+  EXPECT_EQ(c.sdhci_base, 0u);
+}
+
+TEST(StorageFdt, Pi4RootComplexAndEmmc2) {
+  std::vector<uint8_t> blob = load("pi4-1gb.dtb");
+  ASSERT_FALSE(blob.empty());
+  Fdt fdt;
+  ASSERT_TRUE(fdt.init(blob.data(), blob.size()));
+  StorageBoardConfig c;
+  Status st = storage_config_from_fdt(fdt, &c);
+  ASSERT_TRUE(st) << st.message();
+  EXPECT_EQ(c.ecam_base, 0u);
+  // reg <0 0x7d500000> in /scb, which maps 0x7c000000 -> 0xfc000000.
+  EXPECT_EQ(c.bcm2711.base, 0xfd500000u);
+  // ranges: PCI 0xf8000000 <- CPU 0x6_0000_0000, 64 MiB.
+  EXPECT_EQ(c.bcm2711.outbound_cpu, 0x600000000ull);
+  EXPECT_EQ(c.bcm2711.outbound_pci, 0xf8000000u);
+  EXPECT_EQ(c.bcm2711.outbound_size, 0x4000000u);
+  EXPECT_EQ(c.window.cpu_base, 0x600000000ull);
+  // dma-ranges of an early (B0) board: PCI 0 = CPU 0, 3 GB.
+  EXPECT_EQ(c.bcm2711.inbound_pci, 0u);
+  EXPECT_EQ(c.bcm2711.inbound_cpu, 0u);
+  EXPECT_EQ(c.bcm2711.inbound_size, 0xc0000000u);
+  // /emmc2bus maps 0x7e000000 -> 0xfe000000.
+  EXPECT_EQ(c.sdhci_base, 0xfe340000u);
+}
+
+TEST(StorageFdt, NoStorageNodesIsNotAnError) {
+  // A minimal valid DTB: header + empty root node + FDT_END.
+  std::vector<uint8_t> blob(40 + 16 + 16, 0);  // header, empty reserve map, structure block
+  auto be32 = [&](size_t off, uint32_t v) {
+    for (int i = 0; i < 4; i++) blob[off + i] = uint8_t(v >> (24 - 8 * i));
+  };
+  uint32_t rsv = 40, structs = 56, strings = 56 + 16;
+  be32(0, Fdt::kMagic);
+  be32(4, uint32_t(blob.size()));
+  be32(8, structs);
+  be32(12, strings);
+  be32(16, rsv);
+  be32(20, 17);
+  be32(24, 16);
+  be32(32, 0);            // size_dt_strings
+  be32(36, 16);           // size_dt_struct
+  be32(structs + 0, 1);   // BEGIN_NODE ""
+  be32(structs + 8, 2);   // END_NODE
+  be32(structs + 12, 9);  // END
+  Fdt fdt;
+  Status init = fdt.init(blob.data(), blob.size());
+  ASSERT_TRUE(init) << init.message();
+  StorageBoardConfig c;
+  EXPECT_TRUE(storage_config_from_fdt(fdt, &c));
+  EXPECT_EQ(c.ecam_base, 0u);
+  EXPECT_EQ(c.bcm2711.base, 0u);
+}
