@@ -48,7 +48,7 @@ def export_tokenizer(model_dir, cfg, tok_cfg, out_path):
         texts, scores, types, prefix = tokenizer_bin.spm_entries_from_tokenizer_json(tj, V)
     elif tj and tj["model"]["type"] == "BPE":
         from pylib import bpe_tokenizer_bin
-        bpe_tokenizer_bin.write(out_path, tj, V)
+        bpe_tokenizer_bin.write(out_path, tj, V, cfg["bos_id"], cfg["eos_id"])
         return model_bin.TOKENIZER_BYTE_BPE, False
     else:
         raise ValueError("no supported tokenizer (need tokenizer.model or a BPE tokenizer.json)")
@@ -56,6 +56,21 @@ def export_tokenizer(model_dir, cfg, tok_cfg, out_path):
         raise ValueError(f"tokenizer has {len(texts)} pieces but config vocab_size is {V}")
     tokenizer_bin.write_spm(out_path, texts, scores, types, prefix)
     return model_bin.TOKENIZER_SPM, True
+
+
+def export_gguf(args, cfg, ckpt, tok_cfg):
+    from pylib import gguf_export
+    tj = _read_json(os.path.join(args.model_dir, "tokenizer.json"))
+    spm = (os.path.exists(os.path.join(args.model_dir, "tokenizer.model")) or
+           bool(tj and tj["model"].get("byte_fallback")))
+    cfg["add_bos"] = bool(tok_cfg.get("add_bos_token", spm))  # SentencePiece adds BOS
+    if args.context_length:
+        cfg["context_length"] = min(cfg["context_length"], args.context_length)
+    path = os.path.join(args.output_dir, "model.gguf")
+    size = gguf_export.write(path, args.model_dir, cfg, ckpt, quant.NAMES[args.dtype],
+                             chat_template_text(args.model_dir, tok_cfg), args.gguf_pre)
+    print(f"wrote {path} ({size} bytes, {cfg['arch']}, {args.dtype})")
+    return 0
 
 
 def main(argv=None):
@@ -66,11 +81,16 @@ def main(argv=None):
     ap.add_argument("--chat_template", choices=sorted(model_bin.CHAT_TEMPLATES),
                     help="override the template detected from the tokenizer config")
     ap.add_argument("--context_length", type=int, help="record a smaller context than the model's")
+    ap.add_argument("--format", default="bin", choices=["bin", "gguf"],
+                    help="bin: model.bin + tokenizer.bin; gguf: one model.gguf llama.cpp also reads")
+    ap.add_argument("--gguf_pre", help="GGUF pre-tokenizer name for byte-level BPE tokenizers")
     args = ap.parse_args(argv)
     try:
         cfg, ckpt = hf_llama.load(args.model_dir)
         tok_cfg = _read_json(os.path.join(args.model_dir, "tokenizer_config.json"))
         os.makedirs(args.output_dir, exist_ok=True)
+        if args.format == "gguf":
+            return export_gguf(args, cfg, ckpt, tok_cfg)
         tok_type, add_bos = export_tokenizer(args.model_dir, cfg, tok_cfg,
                                              os.path.join(args.output_dir, "tokenizer.bin"))
         cfg["tokenizer_type"] = tok_type

@@ -6,10 +6,12 @@ namespace inferpi {
 // leave an engine out; a missing one is skipped.)
 [[gnu::weak]] extern const EngineFactory kLlamaEngineFactory;
 [[gnu::weak]] extern const EngineFactory kGpt2EngineFactory;
+[[gnu::weak]] extern const EngineFactory kGgufEngineFactory;
 
 static const EngineFactory* const kFactories[] = {
     &kLlamaEngineFactory,
     &kGpt2EngineFactory,
+    &kGgufEngineFactory,
 };
 
 const EngineFactory* find_engine(const uint8_t* head, size_t head_size) {

@@ -287,7 +287,7 @@ class Parser {
   bool term(Value* v) {
     if (!factor(v)) return false;
     for (;;) {
-      char op = eat("*") ? '*' : eat("//") ? 'f' : eat("/") ? '/' : eat("%") ? '%' : 0;
+      char op = eat("*") ? '*' : eat("//") ? 'f' : eat("/") ? '/' : 0;
       if (!op) return true;
       Value r;
       if (!factor(&r) || !binary(op, v, r)) return false;
@@ -349,6 +349,11 @@ class Parser {
   // Correctly rounded decimal -> double for the literal s_[a, b) (digits with one '.').
   double decimal_to_double(size_t a, size_t b) {
     // Exact: value = M * 10^-fd. For M < 2^53 and fd <= 22, one division is exact-rounded.
+    for (size_t i = a; i < b; i++) {  // trailing zeros after the point add nothing
+      if (s_[i] != '.') continue;
+      while (b > i + 1 && s_[b - 1] == '0') b--;
+      break;
+    }
     uint64_t m = 0;
     int fd = 0, sig = 0;
     bool after = false, overflow = false;
@@ -394,11 +399,11 @@ class Parser {
         case '*':
           if (__builtin_mul_overflow(x, y, &r)) return false;
           break;
-        default: {  // floor division and modulo (sign of the divisor)
+        default: {  // floor division (and its modulo, rounding toward -inf like Python)
           if (y == 0 || (x == INT64_MIN && y == -1)) return false;
           int64_t q = x / y, m = x % y;
           if (m != 0 && ((m < 0) != (y < 0))) q--, m += y;
-          r = op == 'f' ? q : m;
+          r = q;
         }
       }
       a->i = r;
@@ -432,9 +437,9 @@ class Parser {
           fl = floor_exact(div);
           if (div - fl > 0.5) fl += 1.0;
         } else {
-          fl = (x / y) < 0 ? -0.0 : 0.0;
+          fl = __builtin_signbit(x / y) ? -0.0 : 0.0;
         }
-        r = op == 'f' ? fl : mod;
+        r = fl;
       }
     }
     *a = Value{true, 0, r};

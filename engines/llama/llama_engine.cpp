@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engines/llama/llama_format.h"
+#include "engines/tokenizers/bpe_tokenizer.h"
 #include "runtime/core/kstring.h"
 
 namespace inferpi {
@@ -139,7 +140,11 @@ static Status llama_create(const ModelFiles& files, const EngineOptions& options
     if (!st) return st;
     tok = spm;
   } else if (config.tokenizer == TokenizerKind::ByteLevelBpe) {
-    return Status::error("BPE_TODO");
+    auto* bpe = arena_new<BpeTokenizer>(arena);
+    if (!bpe) return Status::error("out of memory for the tokenizer");
+    Status st = bpe->load(files.tokenizer, files.tokenizer_size, config.vocab_size, arena);
+    if (!st) return st.with_context("tokenizer.bin");
+    tok = bpe;
   } else {
     return Status::error("model.bin names no tokenizer type");
   }

@@ -165,8 +165,16 @@ Status SpmTokenizer::encode_segment(const char* text, size_t len, bool prefix, i
   // Working text: optional dummy-prefix space, then the segment.
   size_t n_bytes = 0;
   if (prefix) work_[n_bytes++] = ' ';
-  memcpy(work_ + n_bytes, text, len);
-  n_bytes += len;
+  // A literal U+2581 (▁) in the input is the same symbol as an escaped space for
+  // SentencePiece and llama.cpp (pieces store it as a space here).
+  for (size_t i = 0; i < len; i++) {
+    if (i + 2 < len && memcmp(text + i, "\xe2\x96\x81", 3) == 0) {
+      work_[n_bytes++] = ' ';
+      i += 2;
+    } else {
+      work_[n_bytes++] = text[i];
+    }
+  }
   // One symbol per UTF-8 character (a lead byte and its continuation bytes, at most 4).
   int n_sym = 0;
   for (size_t i = 0; i < n_bytes;) {

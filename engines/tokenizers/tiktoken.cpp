@@ -1,6 +1,5 @@
 #include "engines/tokenizers/tiktoken.h"
 
-#include <climits>
 #include <cstring>
 
 #include "engines/tokenizers/unicode_tables.h"

@@ -140,8 +140,8 @@ Status ChatSession::turn(const char* text, TurnStats* stats) {
       stats->interrupted = true;
       break;
     }
-    int forced[8];
-    int n_forced = fmt.on_token(tok, next, forced, 8);
+    int forced[64];  // nanochat tool output: <|output_start|> digits... <|output_end|>
+    int n_forced = fmt.on_token(tok, next, forced, 64);
     if (n_forced > 0 && e.position() + n_forced <= e.context_length()) {
       for (int i = 0; i < n_forced; i++) {
         len = tok.decode(prev, forced[i], piece, sizeof(piece));

@@ -107,44 +107,5 @@ TEST(Gpt2Demo, MultiTurnKeepsTheKvCache) {
   EXPECT_EQ(fresh, r2);
 }
 
-// Perplexity procedure of ../shared/golden/README.md: ids = [BOS] + encode(file); window k
-// is ids[kW : kW + W + 1], a fresh forward over its first W tokens predicting the next W.
-TEST(Gpt2Demo, PerplexityMatchesNanochat) {
-  REQUIRE_DEMO();
-  Loaded m;
-  ASSERT_EQ(load(export_demo(), &m), "ok");
-  std::vector<uint8_t> text = read_file(shared_dir() + "/corpus/kjv-heldout.txt");
-  ASSERT_FALSE(text.empty());
-  std::vector<int> ids(text.size() + 2);
-  int n = 0;
-  ids[0] = m.engine->tokenizer().bos_id();
-  ASSERT_TRUE(m.engine->tokenizer().encode(reinterpret_cast<const char*>(text.data()), text.size(),
-                                           ids.data() + 1, int(ids.size()) - 1, &n));
-  ids.resize(size_t(n) + 1);
-  const int W = 512, V = m.engine->info().vocab_size;
-  std::vector<float> logits(size_t(W) * V);
-  double nll = 0;
-  long predicted = 0;
-  for (size_t start = 0; start + 1 < ids.size(); start += W) {
-    int len = int(std::min<size_t>(W, ids.size() - 1 - start));
-    m.engine->reset();
-    ASSERT_TRUE(m.engine->forward(ids.data() + start, len, logits.data()));
-    for (int t = 0; t < len; t++) {
-      const float* z = logits.data() + size_t(t) * V;
-      double mx = z[0], sum = 0;
-      for (int i = 1; i < V; i++) mx = std::max(mx, double(z[i]));
-      for (int i = 0; i < V; i++) sum += std::exp(double(z[i]) - mx);
-      nll += mx + std::log(sum) - z[ids[start + t + 1]];
-      predicted++;
-    }
-  }
-  double ppl = std::exp(nll / double(predicted));
-  std::printf(
-      "demo-nanochat perplexity on kjv-heldout.txt, window %d: %ld tokens predicted, mean NLL "
-      "%.4f, "
-      "perplexity %.3f (nanochat: 31.09)\n",
-      W, predicted, nll / double(predicted), ppl);
-  RecordProperty("perplexity", std::to_string(ppl));
-  EXPECT_EQ(predicted, 19700);
-  EXPECT_NEAR(ppl, 31.09, 31.09 * 0.005);
-}
+// Perplexity (../shared/golden/README.md procedure) runs through the host CLI:
+// tests/gpt2/gpt2_cli_cases.py, case "perplexity" (ctest gpt2_cli_perplexity).

@@ -213,3 +213,41 @@ TEST(Gpt2Golden, CalculatorToolForcesOutput) {
   EXPECT_TRUE(chat.is_stop(tok.bos_id()));
   EXPECT_FALSE(chat.is_stop(tok.special_id("<|python_end|>")));
 }
+
+TEST(Gpt2Golden, CalculatorToolFloatResult) {
+  REQUIRE_GOLDEN();
+  Loaded m;
+  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
+  inferpi::ChatFormat& chat = m.engine->chat_format();
+  const inferpi::Tokenizer& tok = m.engine->tokenizer();
+  int forced[64], ids[64], n = 0;
+  EXPECT_EQ(chat.on_token(tok, tok.special_id("<|python_start|>"), forced, 64), 0);
+  ASSERT_TRUE(tok.encode("10/3", 4, ids, 64, &n));
+  for (int i = 0; i < n; i++) EXPECT_EQ(chat.on_token(tok, ids[i], forced, 64), 0);
+  int k = chat.on_token(tok, tok.special_id("<|python_end|>"), forced, 64);
+  std::vector<int> want = {tok.special_id("<|output_start|>")};
+  ASSERT_TRUE(tok.encode("3.3333333333333335", 18, ids, 64, &n));
+  want.insert(want.end(), ids, ids + n);
+  want.push_back(tok.special_id("<|output_end|>"));
+  EXPECT_EQ(std::vector<int>(forced, forced + k), want);
+  // Outside a python block nothing is forced; an unknown expression forces nothing.
+  EXPECT_EQ(chat.on_token(tok, ids[0], forced, 64), 0);
+  chat.on_token(tok, tok.special_id("<|python_start|>"), forced, 64);
+  ASSERT_TRUE(tok.encode("import os", 9, ids, 64, &n));
+  for (int i = 0; i < n; i++) chat.on_token(tok, ids[i], forced, 64);
+  EXPECT_EQ(chat.on_token(tok, tok.special_id("<|python_end|>"), forced, 64), 0);
+}
+
+TEST(Gpt2Golden, RegistryDescribesTheModelFromItsHeader) {
+  REQUIRE_GOLDEN();
+  std::vector<uint8_t> model = read_file(export_golden("f16") + "/model.bin");
+  ASSERT_GE(model.size(), 4096u);
+  inferpi::ModelSummary s;
+  inferpi::Status st = inferpi::describe_model(model.data(), 4096, model.size(), &s);
+  ASSERT_TRUE(st) << st.message();
+  EXPECT_STREQ(s.engine, "GPT2");
+  EXPECT_STREQ(s.architecture, "nanochat-v4 chat");
+  EXPECT_STREQ(s.dtype, "f16");
+  EXPECT_GT(s.n_params, 0u);
+  EXPECT_FALSE(inferpi::describe_model(model.data(), 100, model.size(), &s));  // short header
+}

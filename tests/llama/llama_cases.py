@@ -321,6 +321,149 @@ def case_cli_errors(a):
             raise Fail(f"expected a one-line error for {args}")
 
 
+# ---- byte-level BPE ----------------------------------------------------------------------------
+# Reference pre-tokenizers written with Python's `re` (an independent regex engine) from the
+# HF patterns (docs/formats.md §6.11). Python has no \p{L}/\p{N}: [^\W\d_] and \d stand in,
+# which agree with the Unicode classes on the test strings below (no No/Nl numbers like ½).
+_L, _N, _O = r"[^\W\d_]", r"\d", r"(?:[^\s\w]|_)"
+BPE_PATTERNS = {
+    "gpt2": rf"'s|'t|'re|'ve|'m|'ll|'d| ?{_L}+| ?{_N}+| ?{_O}+|\s+(?!\S)|\s+",
+    "qwen2": rf"(?i:'s|'t|'re|'ve|'m|'ll|'d)|(?:[^\r\n\w]|_)?{_L}+|{_N}| ?{_O}+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+    "llama3": rf"(?i:'s|'t|'re|'ve|'m|'ll|'d)|(?:[^\r\n\w]|_)?{_L}+|{_N}{{1,3}}| ?{_O}+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+}
+HF_SPLIT = {  # what the tokenizer.json files of these families carry
+    "qwen2": r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+    "llama3": r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+}
+BPE_TEXTS = [
+    "", "Hello world! How are you today?", "I'm you're he'll we've they'd IT'S DON'T",
+    "Numbers: 1 12 123 1234 12345 3.14159 2026-11-28", "Tabs\tand\nnewlines\n\n\nmany\r\nCRLF",
+    "   leading and trailing spaces   ", "Unicode: café, naïve, Straße, 東京, Привет, 😀👍🏽",
+    "code: def f(x):\n    return x**2  # square__it", "<custom> is added; <|im_start|> is plain text",
+    "a<custom>b  <custom>", "!!! ??? ... ---", "The quick brown fox jumps over the lazy dog. " * 3,
+]
+BPE_TRAIN = " ".join(BPE_TEXTS[1:]) + " In the beginning God created the heaven and the earth. " * 5
+
+
+def _gpt2_bytes_to_unicode():
+    keep = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    table, n = {}, 0
+    for b in range(256):
+        if b in keep:
+            table[b] = chr(b)
+        else:
+            table[b] = chr(0x100 + n)
+            n += 1
+    return table
+
+
+def _pre_split(pre, text):
+    import re
+    if pre == "smollm":
+        out = []
+        for chunk in re.split(r"(\d)", text):
+            if chunk:
+                out += [chunk] if re.fullmatch(r"\d", chunk) else re.findall(BPE_PATTERNS["gpt2"], chunk)
+        return out
+    return re.findall(BPE_PATTERNS[pre], text)
+
+
+def make_bpe_tokenizer_json(pre, n_merges=150):
+    b2u = _gpt2_bytes_to_unicode()
+    vocab = {b2u[b]: b for b in range(256)}
+    words = [[b2u[b] for b in w.encode("utf-8")] for w in _pre_split(pre, BPE_TRAIN)]
+    merges = []
+    for _ in range(n_merges):
+        counts = {}
+        for w in words:
+            for pair in zip(w, w[1:]):
+                counts[pair] = counts.get(pair, 0) + 1
+        if not counts:
+            break
+        best = max(sorted(counts), key=lambda p: counts[p])
+        merges.append(best)
+        vocab.setdefault(best[0] + best[1], len(vocab))
+        for w in words:
+            i = 0
+            while i + 1 < len(w):
+                if (w[i], w[i + 1]) == best:
+                    w[i:i + 2] = [best[0] + best[1]]
+                i += 1
+    added = [("<|im_start|>", True), ("<|im_end|>", True), ("<custom>", False)]
+    added_tokens = []
+    for content, special in added:
+        added_tokens.append({"id": len(vocab), "content": content, "special": special})
+        vocab[content] = len(vocab)
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    if pre == "gpt2":
+        pre_tok = byte_level
+    elif pre == "smollm":
+        pre_tok = {"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": True}, byte_level]}
+    else:
+        pre_tok = {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": HF_SPLIT[pre]}, "behavior": "Isolated", "invert": False},
+            dict(byte_level, use_regex=False)]}
+    return {"version": "1.0", "added_tokens": added_tokens, "normalizer": None, "pre_tokenizer": pre_tok,
+            "model": {"type": "BPE", "vocab": vocab, "merges": [f"{a} {b}" for a, b in merges],
+                      "ignore_merges": pre == "llama3", "byte_fallback": False}}
+
+
+def bpe_reference_encode(tj, pre, text):
+    """HF BPE: cut out non-special added tokens, pre-split, byte-map, merge by pair rank."""
+    import re
+    b2u = _gpt2_bytes_to_unicode()
+    vocab = tj["model"]["vocab"]
+    ranks = {tuple(m.split(" ")): r for r, m in enumerate(tj["model"]["merges"])}
+    user = [a["content"] for a in tj["added_tokens"] if not a["special"]]
+    ids = []
+    for part in re.split("(" + "|".join(map(re.escape, user)) + ")", text) if user else [text]:
+        if part in user:
+            ids.append(vocab[part])
+            continue
+        for piece in _pre_split(pre, part):
+            sym = [b2u[b] for b in piece.encode("utf-8")]
+            if tj["model"].get("ignore_merges") and "".join(sym) in vocab:
+                ids.append(vocab["".join(sym)])
+                continue
+            while len(sym) > 1:
+                pairs = [(ranks.get((sym[i], sym[i + 1]), 1 << 30), i) for i in range(len(sym) - 1)]
+                rank, i = min(pairs)
+                if rank == 1 << 30:
+                    break
+                sym[i:i + 2] = [sym[i] + sym[i + 1]]
+            ids += [vocab[s] for s in sym]
+    return ids
+
+
+def case_bpe_tokenizer(a):
+    """Byte-level BPE (all four pre-tokenizers) against the Python reference, and a ChatML
+    chat turn through the special tokens."""
+    bad = 0
+    for pre in ("gpt2", "qwen2", "llama3", "smollm"):
+        tj = make_bpe_tokenizer_json(pre)
+        spec = dict(RANDOM_MODELS["qwen2_bias_tied"], V=len(tj["model"]["vocab"]))
+        hf = os.path.join(a.work, "hf_" + pre)
+        make_random_model(hf, spec, "f32")
+        with open(os.path.join(hf, "tokenizer.json"), "w") as f:
+            json.dump(tj, f)
+        out_dir = os.path.join(a.work, pre)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        run([sys.executable, os.path.join(ROOT, "tools", "export_llama.py"), "--model_dir", hf,
+             "--output_dir", out_dir, "--dtype", "f32", "--chat_template", "chatml"])
+        for text in BPE_TEXTS:
+            got = [int(x) for x in run([a.inferpi, "tokenize", out_dir, "--text", text]).split()]
+            want = bpe_reference_encode(tj, pre, text)
+            ok = got == want
+            bad += not ok
+            print(f"{'ok ' if ok else 'BAD'} {pre:6} {text[:40]!r}" + ("" if ok else f"\n  got {got}\n want {want}"))
+        out = subprocess.run([a.inferpi, out_dir, "--prompt", "hello", "--greedy", "--max-tokens", "4"],
+                             capture_output=True, text=True)
+        if out.returncode != 0 or "Generation: " not in out.stdout:
+            raise Fail(f"ChatML chat turn failed: {out.stderr}")
+    if bad:
+        raise Fail(f"{bad} BPE cases differ from the reference")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--inferpi", required=True)

@@ -113,3 +113,54 @@ TEST(StorageCorrupt, GptCrcMismatch) {
     EXPECT_EQ(d.vols->volume_count(), 0);
   }
 }
+
+namespace {
+// A disk that starts failing (like a USB stick pulled mid-read) and can come back.
+class FlakyDevice : public BlockDevice {
+ public:
+  explicit FlakyDevice(BlockDevice* inner) : inner_(inner) {}
+  const char* name() const override { return "usb0"; }
+  uint32_t sector_size() const override { return inner_->sector_size(); }
+  uint64_t sector_count() const override { return inner_->sector_count(); }
+  Status read(uint64_t lba, uint64_t count, void* dst) override {
+    if (failing)
+      return Status::error("usb0: READ(10) lba %llu: device removed", (unsigned long long)lba);
+    return inner_->read(lba, count, dst);
+  }
+  bool failing = false;
+
+ private:
+  BlockDevice* inner_;
+};
+}  // namespace
+
+TEST(StorageCorrupt, DeviceErrorsPropagateAndTheVolumeRecovers) {
+  REQUIRE_IMAGES();
+  FileBlockDevice file;
+  ASSERT_TRUE(file.open(image_path("mbr512.img").c_str()));
+  FlakyDevice usb(&file);
+  auto vols = std::make_unique<Volumes>();
+  ASSERT_TRUE(vols->scan(&usb));
+  ASSERT_EQ(vols->volume_count(), 1);
+  Volume& v = vols->volume(0);
+  FatFile f;
+  ASSERT_TRUE(v.open("Models/demo-llama/model.bin", &f));
+  std::vector<uint8_t> buf(f.size);
+  ASSERT_TRUE(v.read(f, 0, 1 << 20, buf.data()));
+  usb.failing = true;
+  expect_message(v.read(f, 1 << 20, 1 << 20, buf.data()), "device removed");
+  FatFile g;
+  expect_message(v.open("fragmented.bin", &g), "device removed");
+  Status st;
+  list_names(v, "many", &st);
+  expect_message(st, "device removed");
+  usb.failing = false;  // back: nothing cached from the failed reads is trusted
+  uint32_t crc = file_crc(v, f, 777777, &st);
+  ASSERT_TRUE(st) << st.message();
+  for (const ManifestEntry& e : read_manifest("mbr512.img")) {
+    if (e.path == "Models/demo-llama/model.bin") {
+      EXPECT_EQ(crc, e.crc);
+    }
+  }
+  EXPECT_EQ(check_manifest(v, "mbr512.img"), check_manifest(v, "mbr512.img", 5000));
+}

@@ -15,9 +15,9 @@ struct Result {
   std::string out;
 };
 
-Result run_tool(const std::string& args) {
+Result run_tool(const std::string& args, const char* program = INFERPI_DISK_TOOL) {
   Result r;
-  std::string cmd = std::string(INFERPI_DISK_TOOL) + " " + args + " 2>&1";
+  std::string cmd = std::string(program) + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   char buf[65536];
@@ -82,4 +82,18 @@ TEST(DiskCommand, ErrorsAreMessagesWithExitCodes) {
   r = run_tool("frobnicate");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("usage"), std::string::npos) << r.out;
+}
+
+TEST(DiskCommand, InferpiCliDispatchesToDisk) {
+#ifndef INFERPI_CLI
+  GTEST_SKIP() << "the inferpi CLI is not part of this build";
+#else
+  REQUIRE_IMAGES();
+  Result r = run_tool("disk cat " + image_path("superfloppy.img") + " HELLO.TXT", INFERPI_CLI);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out, "no partition table here\n");
+  r = run_tool("disk ls " + image_path("superfloppy.img"), INFERPI_CLI);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("superfloppy (no partition table)"), std::string::npos) << r.out;
+#endif
 }

@@ -3,4 +3,4 @@
 // full CLI. `inferpi_disk ls IMAGE [PATH]` == `inferpi disk ls IMAGE [PATH]`.
 #include "runtime/boards/host/cli/disk_command.h"
 
-int main(int argc, char** argv) { return inferpi::run_disk_command(argc - 1, argv + 1); }
+int main(int argc, char** argv) { return run_disk_command(argc - 1, argv + 1); }

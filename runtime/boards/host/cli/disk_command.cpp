@@ -89,7 +89,10 @@ Status pick_volume(Volumes& vols, const char* arg, Volume** vol, const char** pa
 
 }  // namespace
 
+}  // namespace inferpi
+
 int run_disk_command(int argc, char** argv) {
+  using namespace inferpi;
   // argv may start at "disk" (main passes argc - 1, argv + 1), at the program name
   // ({"inferpi", "disk", ...}) or at the verb.
   int i = 0;
@@ -163,5 +166,3 @@ int run_disk_command(int argc, char** argv) {
   fflush(stdout);
   return 0;
 }
-
-}  // namespace inferpi

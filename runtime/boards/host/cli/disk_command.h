@@ -5,10 +5,7 @@
 // PATH may start with "N:" to pick the N-th FAT32 volume (default 1).
 #pragma once
 
-namespace inferpi {
-
 // argv[0] is "disk" (main passes its arguments from the subcommand on); returns the
-// process exit code: 0 ok, 1 error (message on stderr), 2 usage.
+// process exit code: 0 ok, 1 error (message on stderr), 2 usage. Global namespace: the
+// CLI's main.cpp declares it weak there, so the CLI links with or without the storage code.
 int run_disk_command(int argc, char** argv);
-
-}  // namespace inferpi

@@ -1,0 +1,102 @@
+// The engine factory for GGUF files: the container is parsed and validated here, then the
+// Llama engine runs from the tensors where they lie in the loaded file.
+#include "engines/core/engine.h"
+#include "engines/gguf/gguf.h"
+#include "engines/gguf/gguf_llama.h"
+#include "engines/llama/llama_engine.h"
+#include "runtime/core/console.h"
+#include "runtime/core/kstring.h"
+
+namespace inferpi {
+
+namespace {
+
+bool gguf_probe(const uint8_t* head, size_t head_size) { return gguf::has_magic(head, head_size); }
+
+// general.file_type (llama_ftype) → a short name for the menu; a hint only.
+const char* file_type_name(uint32_t t) {
+  switch (t) {
+    case 0:
+      return "f32";
+    case 1:
+      return "f16";
+    case 2:
+      return "q4_0";
+    case 3:
+      return "q4_1";
+    case 7:
+      return "q8_0";
+    case 8:
+      return "q5_0";
+    case 9:
+      return "q5_1";
+    case 14:
+      return "q4_K_S";
+    case 15:
+      return "q4_K_M";
+    case 16:
+      return "q5_K_S";
+    case 17:
+      return "q5_K_M";
+    case 18:
+      return "q6_K";
+    case 32:
+      return "bf16";
+    default:
+      return "mixed";
+  }
+}
+
+Status gguf_describe(const uint8_t* head, size_t head_size, uint64_t file_size, ModelSummary* out) {
+  *out = ModelSummary{};
+  copy_string(out->engine, sizeof out->engine, "GGUF");
+  gguf::HeadSummary s;
+  INFERPI_TRY(gguf::summarize_head(head, head_size, &s));
+  copy_string(out->architecture, sizeof out->architecture,
+              s.architecture[0] ? s.architecture : "?");
+  copy_string(out->dtype, sizeof out->dtype, file_type_name(s.file_type));
+  if (s.architecture[0] && strcmp(s.architecture, "llama") != 0 &&
+      strcmp(s.architecture, "qwen2") != 0) {
+    return Status::error("unsupported: architecture '%s' (InferPi runs llama and qwen2 GGUFs)",
+                         s.architecture);
+  }
+  (void)file_size;  // parameter count needs the tensor infos; shown after loading
+  return Status::ok();
+}
+
+Status gguf_create(const ModelFiles& files, const EngineOptions& options, Arena& arena,
+                   Engine** out) {
+  *out = nullptr;
+  auto* file = arena_new<gguf::GgufFile>(arena);
+  if (!file) return Status::error("out of memory");
+  Status st = file->parse(files.model, files.model_size, arena);
+  if (!st) return st.with_context("GGUF");
+  LlamaConfig config;
+  LlamaWeights weights{};
+  INFERPI_TRY(gguf::llama_config_from_gguf(*file, &config));
+  INFERPI_TRY(gguf::llama_weights_from_gguf(*file, config, arena, &weights));
+  Tokenizer* tok = nullptr;
+  INFERPI_TRY(gguf::tokenizer_from_gguf(*file, config, arena, &tok));
+  gguf::Str jinja{};
+  bool recognised = false;
+  if (file->get_string("tokenizer.chat_template", &jinja)) {
+    gguf::chat_template_from_jinja(jinja, &recognised);
+    if (!recognised) {
+      kprint(
+          "GGUF: chat template not recognised (not ChatML, Llama-2, Llama-3, Zephyr or "
+          "Alpaca): plain completion\n");
+    }
+  }
+  auto* engine = arena_new<LlamaEngine>(arena);
+  if (!engine) return Status::error("out of memory for the engine");
+  INFERPI_TRY(engine->init(config, weights, tok, options, arena));
+  *out = engine;
+  return Status::ok();
+}
+
+}  // namespace
+
+extern const EngineFactory kGgufEngineFactory;
+const EngineFactory kGgufEngineFactory = {"GGUF", gguf_probe, gguf_describe, gguf_create};
+
+}  // namespace inferpi

@@ -1,0 +1,328 @@
+#include "engines/gguf/gguf_llama.h"
+
+#include "engines/core/engine.h"
+#include "engines/tokenizers/spm_tokenizer.h"
+#include "runtime/core/format.h"
+#include "runtime/core/kstring.h"
+
+namespace inferpi::gguf {
+
+namespace {
+
+// "<arch>.<suffix>" into buf.
+const char* arch_key(char* buf, size_t cap, const char* arch, const char* suffix) {
+  format(buf, cap, "%s.%s", arch, suffix);
+  return buf;
+}
+
+// A required or optional positive integer hyperparameter that must fit an int.
+Status get_int(const GgufFile& f, const char* key, bool required, int fallback, int* out) {
+  uint64_t v = 0;
+  Status st;
+  if (!f.get_uint(key, &v, &st)) {
+    if (!st) return st;
+    if (required) return Status::error("missing metadata %s", key);
+    *out = fallback;
+    return Status::ok();
+  }
+  if (v == 0 || v > 0x7fffffff) {
+    return Status::error("metadata %s = %llu is out of range", key, (unsigned long long)v);
+  }
+  *out = int(v);
+  return Status::ok();
+}
+
+Status get_token_id(const GgufFile& f, const char* key, int fallback, int* out) {
+  uint64_t v = 0;
+  Status st;
+  if (!f.get_uint(key, &v, &st)) {
+    if (!st) return st;
+    *out = fallback;
+    return Status::ok();
+  }
+  *out = v > 0x7fffffff ? -1 : int(v);
+  return Status::ok();
+}
+
+void add_stop(LlamaConfig* c, int id) {
+  if (id < 0) return;
+  for (int i = 0; i < c->n_stop_ids; i++) {
+    if (c->stop_ids[i] == id) return;
+  }
+  if (c->n_stop_ids < LlamaConfig::kMaxStops) c->stop_ids[c->n_stop_ids++] = id;
+}
+
+}  // namespace
+
+Status llama_config_from_gguf(const GgufFile& f, LlamaConfig* c) {
+  *c = LlamaConfig{};
+  Str arch_s;
+  Status st;
+  if (!f.get_string("general.architecture", &arch_s, &st)) {
+    return st ? Status::error("missing metadata general.architecture") : st;
+  }
+  char arch[32];
+  arch_s.copy_to(arch, sizeof arch);
+  const bool qwen2 = arch_s.equals("qwen2");
+  if (!arch_s.equals("llama") && !qwen2) {
+    return Status::error("unsupported: architecture '%s' (InferPi runs llama and qwen2 GGUFs)",
+                         arch);
+  }
+  copy_string(c->architecture, sizeof c->architecture, arch);
+
+  char key[96];
+  INFERPI_TRY(get_int(f, arch_key(key, sizeof key, arch, "embedding_length"), true, 0, &c->dim));
+  INFERPI_TRY(get_int(f, arch_key(key, sizeof key, arch, "block_count"), true, 0, &c->n_layers));
+  INFERPI_TRY(
+      get_int(f, arch_key(key, sizeof key, arch, "feed_forward_length"), true, 0, &c->hidden_dim));
+  INFERPI_TRY(
+      get_int(f, arch_key(key, sizeof key, arch, "attention.head_count"), true, 0, &c->n_heads));
+  INFERPI_TRY(get_int(f, arch_key(key, sizeof key, arch, "attention.head_count_kv"), false,
+                      c->n_heads, &c->n_kv_heads));
+  INFERPI_TRY(get_int(f, arch_key(key, sizeof key, arch, "context_length"), false, 2048,
+                      &c->context_length));
+  INFERPI_TRY(get_int(f, arch_key(key, sizeof key, arch, "attention.key_length"), false,
+                      c->dim / c->n_heads, &c->head_dim));
+  int value_length = 0, rope_dims = 0;
+  INFERPI_TRY(get_int(f, arch_key(key, sizeof key, arch, "attention.value_length"), false,
+                      c->head_dim, &value_length));
+  INFERPI_TRY(get_int(f, arch_key(key, sizeof key, arch, "rope.dimension_count"), false,
+                      c->head_dim, &rope_dims));
+  if (value_length != c->head_dim) {
+    return Status::error("unsupported: key_length %d != value_length %d", c->head_dim,
+                         value_length);
+  }
+  if (rope_dims != c->head_dim) {
+    return Status::error("unsupported: partial rotary embedding (%d of %d dims)", rope_dims,
+                         c->head_dim);
+  }
+
+  double v = 0;
+  if (f.get_float(arch_key(key, sizeof key, arch, "attention.layer_norm_rms_epsilon"), &v, &st)) {
+    c->rms_eps = float(v);
+  } else if (!st) {
+    return st;
+  } else {
+    return Status::error("missing metadata %s", key);
+  }
+  c->rope_theta = 10000.0f;
+  if (f.get_float(arch_key(key, sizeof key, arch, "rope.freq_base"), &v, &st)) {
+    c->rope_theta = float(v);
+  } else if (!st) {
+    return st;
+  }
+  // RoPE scaling (linear/yarn/longrope/llama3) changes the frequencies: we implement plain RoPE.
+  Str scaling;
+  if (f.get_string(arch_key(key, sizeof key, arch, "rope.scaling.type"), &scaling) &&
+      !scaling.equals("none")) {
+    char s[24];
+    return Status::error("unsupported: rope scaling '%s'", scaling.copy_to(s, sizeof s));
+  }
+  if (f.get_float(arch_key(key, sizeof key, arch, "rope.scaling.factor"), &v) && v != 0.0 &&
+      v != 1.0) {
+    return Status::error("unsupported: rope scaling factor %g", v);
+  }
+  if (f.find_tensor("rope_freqs.weight")) {
+    return Status::error("unsupported: rope_freqs.weight (Llama-3.1-style rope scaling)");
+  }
+
+  // GGUF llama Q/K rows are already in interleaved (NORM) order; qwen2 rows are HF order
+  // and llama.cpp rotates them NeoX-style (docs/formats.md §6.7).
+  c->rope_pairing = qwen2 ? RopePairing::HalfSplit : RopePairing::Interleaved;
+  c->tied_output = f.find_tensor("output.weight") == nullptr;
+  c->qkv_bias = f.find_tensor("blk.0.attn_q.bias") != nullptr;
+  if (qwen2 && !c->qkv_bias) return Status::error("qwen2 file without blk.0.attn_q.bias");
+  if (f.find_tensor("blk.0.attn_output.bias") || f.find_tensor("blk.0.ffn_up.bias")) {
+    return Status::error("unsupported: biases on attn_output/ffn (not llama/qwen2 layout)");
+  }
+
+  // Vocabulary and special tokens (llama.cpp's defaults when keys are missing, §6.10).
+  Array tokens;
+  if (!f.get_array("tokenizer.ggml.tokens", &tokens, &st)) {
+    return st ? Status::error("missing metadata tokenizer.ggml.tokens") : st;
+  }
+  if (tokens.elem != ValueType::STRING)
+    return Status::error("tokenizer.ggml.tokens is not strings");
+  if (tokens.count == 0 || tokens.count > (1u << 22)) {
+    return Status::error("tokenizer.ggml.tokens has %llu entries",
+                         (unsigned long long)tokens.count);
+  }
+  c->vocab_size = int(tokens.count);
+  Str model;
+  if (!f.get_string("tokenizer.ggml.model", &model, &st)) {
+    return st ? Status::error("missing metadata tokenizer.ggml.model") : st;
+  }
+  const bool spm = model.equals("llama");
+  if (spm) {
+    c->tokenizer = TokenizerKind::SentencePiece;
+  } else if (model.equals("gpt2")) {
+    c->tokenizer = TokenizerKind::ByteLevelBpe;
+  } else {
+    char m[24];
+    return Status::error("unsupported: tokenizer model '%s'", model.copy_to(m, sizeof m));
+  }
+  INFERPI_TRY(get_token_id(f, "tokenizer.ggml.bos_token_id", spm ? 1 : 11, &c->bos_id));
+  INFERPI_TRY(get_token_id(f, "tokenizer.ggml.eos_token_id", spm ? 2 : 11, &c->eos_id));
+  int eot = -1;
+  INFERPI_TRY(get_token_id(f, "tokenizer.ggml.eot_token_id", -1, &eot));
+  bool add_bos = spm;
+  if (!f.get_bool("tokenizer.ggml.add_bos_token", &add_bos, &st) && !st) return st;
+  c->add_bos = add_bos;
+  if (c->bos_id >= c->vocab_size) c->bos_id = -1;
+  if (c->eos_id >= c->vocab_size) c->eos_id = -1;
+  if (eot >= c->vocab_size) eot = -1;
+  add_stop(c, c->eos_id);
+  add_stop(c, eot);
+  // End-of-turn tokens llama.cpp also recognises by their text.
+  static const char* const kEndOfTurn[] = {"<|im_end|>", "<|eot_id|>", "<|endoftext|>", "<|end|>",
+                                           "<end_of_turn>"};
+  StringCursor cur(tokens);
+  Str s;
+  for (int id = 0; cur.next(&s); id++) {
+    for (const char* t : kEndOfTurn) {
+      if (s.equals(t)) add_stop(c, id);
+    }
+  }
+
+  Str jinja{};
+  f.get_string("tokenizer.chat_template", &jinja);
+  bool recognised = false;
+  c->chat_template = chat_template_from_jinja(jinja, &recognised);
+  return validate_llama_config(*c);
+}
+
+Status llama_weights_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& arena,
+                               LlamaWeights* w) {
+  *w = LlamaWeights{};
+  auto get = [&](const char* name, Tensor* t, bool required) -> Status {
+    const TensorInfo* info = f.find_tensor(name);
+    if (!info) {
+      return required ? Status::error("missing tensor %s", name) : Status::ok();
+    }
+    if (info->ne[2] != 1 || info->ne[3] != 1) {
+      return Status::error("tensor %s has more than 2 dimensions", name);
+    }
+    *t = info->as_tensor();
+    return Status::ok();
+  };
+  w->layers = arena.alloc_array<LlamaLayerWeights>(size_t(c.n_layers));
+  if (!w->layers) return Status::error("out of memory for %d layer descriptors", c.n_layers);
+  INFERPI_TRY(get("token_embd.weight", &w->token_embd, true));
+  INFERPI_TRY(get("output_norm.weight", &w->output_norm, true));
+  INFERPI_TRY(get("output.weight", &w->output, false));
+  if (w->output.empty()) w->output = w->token_embd;  // tied classifier
+  char name[64];
+  for (int l = 0; l < c.n_layers; l++) {
+    LlamaLayerWeights& L = w->layers[l];
+    L = LlamaLayerWeights{};
+    struct {
+      const char* suffix;
+      Tensor* t;
+      bool required;
+    } parts[] = {
+        {"attn_norm.weight", &L.attn_norm, true}, {"attn_q.weight", &L.wq, true},
+        {"attn_k.weight", &L.wk, true},           {"attn_v.weight", &L.wv, true},
+        {"attn_q.bias", &L.bq, c.qkv_bias},       {"attn_k.bias", &L.bk, c.qkv_bias},
+        {"attn_v.bias", &L.bv, c.qkv_bias},       {"attn_output.weight", &L.wo, true},
+        {"ffn_norm.weight", &L.ffn_norm, true},   {"ffn_gate.weight", &L.w_gate, true},
+        {"ffn_up.weight", &L.w_up, true},         {"ffn_down.weight", &L.w_down, true},
+    };
+    for (auto& p : parts) {
+      format(name, sizeof name, "blk.%d.%s", l, p.suffix);
+      INFERPI_TRY(get(name, p.t, p.required));
+    }
+  }
+  return check_llama_weights(c, *w);
+}
+
+// SentencePiece vocabulary: the SpmTokenizer reads llama2.c's tokenizer.bin layout plus our
+// trailer (docs/formats.md "InferPi llama tokenizer.bin"), so we lay the GGUF arrays out that
+// way in the arena — pieces with U+2581 turned into spaces — and let it index them.
+Status tokenizer_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& arena, Tokenizer** out) {
+  *out = nullptr;
+  if (c.tokenizer != TokenizerKind::SentencePiece) {
+    return Status::error(
+        "unsupported: byte-level BPE (gpt2) GGUF tokenizers are not in this "
+        "build yet");
+  }
+  Array tokens, scores, types;
+  f.get_array("tokenizer.ggml.tokens", &tokens);
+  const uint64_t V = tokens.count;
+  bool have_scores = f.get_array("tokenizer.ggml.scores", &scores);
+  bool have_types = f.get_array("tokenizer.ggml.token_type", &types);
+  if (have_scores && (scores.count != V || !scores.is_float())) {
+    return Status::error("tokenizer.ggml.scores: %llu values for %llu tokens",
+                         (unsigned long long)scores.count, (unsigned long long)V);
+  }
+  if (have_types && (types.count != V || !types.is_integer())) {
+    return Status::error("tokenizer.ggml.token_type: %llu values for %llu tokens",
+                         (unsigned long long)types.count, (unsigned long long)V);
+  }
+  bool add_space_prefix = true;
+  f.get_bool("tokenizer.ggml.add_space_prefix", &add_space_prefix);
+
+  // Upper bound: every piece keeps at most its own bytes (▁ → space only shrinks).
+  const size_t cap = 4 + size_t(V) * 9 + (tokens.bytes - 8 * size_t(V)) + 16;
+  uint8_t* buf = arena.alloc_array<uint8_t>(cap);
+  if (!buf) return Status::error("out of memory for the vocabulary (%zu KB)", cap >> 10);
+  size_t pos = 4, max_len = 0;
+  StringCursor cur(tokens);
+  Str s;
+  for (uint64_t i = 0; i < V && cur.next(&s); i++) {
+    float score = have_scores ? float(scores.float_at(i)) : 0.0f;
+    memcpy(buf + pos, &score, 4);
+    size_t len_at = pos + 4, n = 0;
+    pos += 8;
+    for (size_t k = 0; k < s.size;) {
+      if (k + 3 <= s.size && memcmp(s.data + k, "\xe2\x96\x81", 3) == 0) {
+        buf[pos + n++] = ' ';
+        k += 3;
+      } else {
+        buf[pos + n++] = uint8_t(s.data[k++]);
+      }
+    }
+    uint32_t n32 = uint32_t(n);
+    memcpy(buf + len_at, &n32, 4);
+    pos += n;
+    if (n > max_len) max_len = n;
+  }
+  uint32_t max32 = uint32_t(max_len);
+  memcpy(buf, &max32, 4);
+  memcpy(buf + pos, "IPTX", 4);
+  uint32_t trailer[3] = {1, uint32_t(V), add_space_prefix ? 1u : 0u};
+  memcpy(buf + pos + 4, trailer, 12);
+  pos += 16;
+  for (uint64_t i = 0; i < V; i++) {
+    int64_t t = have_types ? types.int_at(i) : 1;
+    buf[pos++] = uint8_t(t >= 1 && t <= 6 ? t : 1);  // unknown kinds count as normal text
+  }
+  auto* spm = arena_new<SpmTokenizer>(arena);
+  if (!spm) return Status::error("out of memory for the tokenizer");
+  INFERPI_TRY(spm->load(buf, pos, c.vocab_size, c.bos_id, c.eos_id, arena));
+  *out = spm;
+  return Status::ok();
+}
+
+ChatTemplateId chat_template_from_jinja(const Str& j, bool* recognised) {
+  *recognised = true;
+  if (j.size == 0) {
+    *recognised = false;
+    return ChatTemplateId::Completion;
+  }
+  if (j.contains("<|im_start|>")) {
+    if (j.contains("You are Qwen")) return ChatTemplateId::ChatMLQwen;
+    if (j.contains("SmolLM")) return ChatTemplateId::ChatMLSmolLM;
+    return ChatTemplateId::ChatML;
+  }
+  if (j.contains("<|start_header_id|>")) return ChatTemplateId::Llama3;
+  if (j.contains("[INST]")) return ChatTemplateId::Llama2;
+  if (j.contains("<|user|>") && j.contains("<|assistant|>")) return ChatTemplateId::Zephyr;
+  if (j.contains("### Instruction:") && j.contains("### Response:")) {
+    return j.contains("Below is an instruction") ? ChatTemplateId::AlpacaStanford
+                                                 : ChatTemplateId::Alpaca;
+  }
+  *recognised = false;
+  return ChatTemplateId::Completion;
+}
+
+}  // namespace inferpi::gguf

@@ -1,0 +1,83 @@
+#include "engines/core/dequant_ext.h"
+#include "engines/kernels/gguf_kernels.h"
+
+namespace inferpi::kernels {
+
+namespace {
+
+using BlockFn = void (*)(const uint8_t*, float*);
+
+BlockFn block_fn(DType t) {
+  switch (t) {
+    case DType::Q4_1:
+      return dequantize_block_q4_1;
+    case DType::Q5_0:
+      return dequantize_block_q5_0;
+    case DType::Q5_1:
+      return dequantize_block_q5_1;
+    case DType::Q4_K:
+      return dequantize_block_q4_k;
+    case DType::Q5_K:
+      return dequantize_block_q5_k;
+    case DType::Q6_K:
+      return dequantize_block_q6_k;
+    default:
+      return nullptr;
+  }
+}
+
+// x summed per 32 elements lives on the stack; rows longer than this use the scalar path.
+constexpr int64_t kMaxSumCols = 32768;
+
+}  // namespace
+
+bool gguf_handles(DType t) { return block_fn(t) != nullptr; }
+
+void gguf_x_sums(const float* x, int64_t n, float* sums) {
+  for (int64_t b = 0; b < n / 32; b++) {
+    float s = 0;
+    for (int i = 0; i < 32; i++) s += x[32 * b + i];
+    sums[b] = s;
+  }
+}
+
+void gguf_matvec_rows_scalar(float* out, const Tensor& W, const float* x, int64_t r0, int64_t r1) {
+  BlockFn fn = block_fn(W.type);
+  const DTypeInfo* info = dtype_info(W.type);
+  const int64_t nb = W.cols / info->block_elems;
+  const int be = int(info->block_elems);
+  float buf[256];
+  for (int64_t r = r0; r < r1; r++) {
+    const uint8_t* row = W.row(r);
+    float acc = 0;
+    for (int64_t b = 0; b < nb; b++) {
+      fn(row + b * info->block_bytes, buf);
+      const float* xb = x + b * be;
+      for (int i = 0; i < be; i++) acc += buf[i] * xb[i];
+    }
+    out[r - r0] = acc;
+  }
+}
+
+void gguf_matvec_rows(float* out, const Tensor& W, const float* x, const float* x_sums, int64_t r0,
+                      int64_t r1) {
+#if defined(__ARM_NEON)
+  if (x_sums) return gguf_matvec_rows_neon(out, W, x, x_sums, r0, r1);
+#else
+  (void)x_sums;
+#endif
+  gguf_matvec_rows_scalar(out, W, x, r0, r1);
+}
+
+bool gguf_matvec(float* out, const Tensor& W, const float* x) {
+  if (!gguf_handles(W.type)) return false;
+  float sums[kMaxSumCols / 32];
+  const bool have_sums = W.cols <= kMaxSumCols;
+  if (have_sums) gguf_x_sums(x, W.cols, sums);
+  // One core: the worker pool belongs to dispatch, which can split rows itself through
+  // gguf_matvec_rows().
+  gguf_matvec_rows(out, W, x, have_sums ? sums : nullptr, 0, W.rows);
+  return true;
+}
+
+}  // namespace inferpi::kernels

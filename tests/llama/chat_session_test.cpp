@@ -1,0 +1,203 @@
+// Chat templates and ChatSession on a tiny in-memory model: rendering of first and later
+// turns, the reply-closing tokens, stop tokens, Ctrl-C, the context-full policy and the
+// stats lines. Output goes to a capturing Console.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "engines/core/chat_templates.h"
+#include "engines/core/engine.h"
+#include "engines/tokenizers/spm_tokenizer.h"
+#include "runtime/app/chat_session.h"
+#include "runtime/core/console.h"
+#include "tests/llama/tiny_model.h"
+
+namespace inferpi {
+namespace {
+
+class CaptureConsole : public Console {
+ public:
+  void write(const char* data, size_t len) override { out.append(data, len); }
+  int read_byte(uint32_t) override { return ctrl_c_after >= 0 && polls++ >= ctrl_c_after ? 3 : -1; }
+  std::string out;
+  int ctrl_c_after = -1;  // poll count after which Ctrl-C arrives (-1: never)
+  int polls = 0;
+};
+
+struct Fixture {
+  std::vector<uint8_t> model, tok;
+  std::vector<uint8_t> memory = std::vector<uint8_t>(size_t(8) << 20);
+  Arena arena{memory.data(), memory.size()};
+  Engine* engine = nullptr;
+  explicit Fixture(int context, uint32_t tmpl = 1) {
+    test::TinySpec s;
+    s.chat_template = tmpl;
+    s.context = 256;
+    model = test::make_model_bin(s);
+    tok = test::make_spm_tokenizer(s.vocab, true, -1, {"### Instruction:", "\n\n"});
+    ModelFiles files{model.data(), model.size(), tok.data(), tok.size()};
+    EngineOptions o;
+    o.max_context = context;
+    Status st = create_engine(files, o, arena, &engine);
+    EXPECT_TRUE(st) << st.message();
+  }
+};
+
+std::vector<int> encode(const Tokenizer& t, const char* s) {
+  std::vector<int> ids(strlen(s) + 4);
+  int n = 0;
+  EXPECT_TRUE(t.encode(s, strlen(s), ids.data(), int(ids.size()), &n));
+  ids.resize(size_t(n));
+  return ids;
+}
+
+TEST(ChatTemplates, AlpacaTurnsRenderAsTheJinjaTemplate) {
+  Fixture f(64);
+  const Tokenizer& t = f.engine->tokenizer();
+  ChatFormat& fmt = f.engine->chat_format();
+  EXPECT_STREQ(fmt.name(), "alpaca");
+  int ids[256], n = 0;
+  ASSERT_TRUE(fmt.render_user_turn(t, "ab", true, ids, 256, &n));
+  // {{ bos }} then "### Instruction:\n" + content + "\n\n### Response:\n" as one text.
+  std::vector<int> want{t.bos_id()};
+  for (int id : encode(t, "### Instruction:\nab\n\n### Response:\n")) want.push_back(id);
+  EXPECT_EQ(std::vector<int>(ids, ids + n), want);
+  // A later turn: the "\n\n" after the previous reply's EOS goes in front, no BOS.
+  ASSERT_TRUE(fmt.render_user_turn(t, "b", false, ids, 256, &n));
+  EXPECT_EQ(std::vector<int>(ids, ids + n), encode(t, "\n\n### Instruction:\nb\n\n### Response:\n"));
+  ASSERT_TRUE(fmt.render_assistant_end(t, 5, ids, 256, &n));
+  EXPECT_EQ(std::vector<int>(ids, ids + n), std::vector<int>{t.eos_id()});
+  EXPECT_TRUE(fmt.is_stop(t.eos_id()));
+  EXPECT_FALSE(fmt.is_stop(t.bos_id()));
+  // Typed text never becomes a special token.
+  ASSERT_TRUE(fmt.render_user_turn(t, "</s>", false, ids, 256, &n));
+  for (int i = 0; i < n; i++) EXPECT_NE(ids[i], t.eos_id());
+}
+
+TEST(ChatTemplates, MissingSpecialTokenIsAClearError) {
+  Fixture f(64, 3);  // ChatML, but the tokenizer has no <|im_start|>
+  int ids[64], n = 0;
+  Status st = f.engine->chat_format().render_user_turn(f.engine->tokenizer(), "hi", true, ids,
+                                                       64, &n);
+  ASSERT_FALSE(st);
+  EXPECT_NE(std::string(st.message()).find("<|im_start|>"), std::string::npos) << st.message();
+}
+
+TEST(ChatTemplates, EveryTemplateHasANameAndRoundTripsById) {
+  for (uint32_t id = 0; id < kChatTemplateCount; id++) {
+    const ChatTemplateSpec* s = chat_template_spec(id);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(chat_template_by_name(s->name), s);
+    EXPECT_NE(strstr(s->user_turn, "{}"), nullptr) << s->name;
+  }
+  EXPECT_EQ(chat_template_spec(kChatTemplateCount), nullptr);
+}
+
+TEST(ChatSession, MultiTurnKeepsTheCacheAndPrintsStats) {
+  Fixture f(256);
+  CaptureConsole con;
+  set_console(&con);
+  ChatSession chat;
+  SamplerSettings greedy;
+  greedy.temperature = 0;
+  ASSERT_TRUE(chat.init(*f.engine, f.arena, greedy, 5));
+  TurnStats s1, s2;
+  ASSERT_TRUE(chat.turn("ab", &s1));
+  int after_first = f.engine->position();
+  EXPECT_EQ(after_first, s1.prompt_tokens + s1.generated_tokens);
+  ASSERT_TRUE(chat.turn("b", &s2));
+  // The second turn only prefilled its own tokens (+ the EOS closing reply 1).
+  EXPECT_EQ(f.engine->position(), after_first + s2.prompt_tokens + s2.generated_tokens);
+  EXPECT_NE(con.out.find("Generation: "), std::string::npos);
+  EXPECT_NE(con.out.find(" tokens/sec)"), std::string::npos);
+  EXPECT_NE(con.out.find("Prompt: "), std::string::npos);
+  set_console(nullptr);
+}
+
+TEST(ChatSession, CtrlCStopsGeneration) {
+  Fixture f(64);
+  CaptureConsole con;
+  con.ctrl_c_after = 1;
+  set_console(&con);
+  ChatSession chat;
+  SamplerSettings greedy;
+  greedy.temperature = 0;
+  ASSERT_TRUE(chat.init(*f.engine, f.arena, greedy, 40));
+  TurnStats s;
+  ASSERT_TRUE(chat.turn("ab", &s));
+  EXPECT_LE(s.generated_tokens, 2);
+  if (s.generated_tokens >= 2) {  // the model did not stop on its own first
+    EXPECT_TRUE(s.interrupted);
+    EXPECT_EQ(s.generated_tokens, 2);
+    EXPECT_NE(con.out.find("[stopped]"), std::string::npos);
+  }
+  set_console(nullptr);
+}
+
+TEST(ChatSession, ContextFullResetsTheConversation) {
+  Fixture f(40);
+  CaptureConsole con;
+  set_console(&con);
+  ChatSession chat;
+  SamplerSettings greedy;
+  greedy.temperature = 0;
+  ASSERT_TRUE(chat.init(*f.engine, f.arena, greedy, 30));
+  for (int i = 0; i < 6; i++) {
+    TurnStats s;
+    Status st = chat.turn("ab", &s);
+    ASSERT_TRUE(st) << st.message();
+    EXPECT_LE(f.engine->position(), f.engine->context_length());
+  }
+  EXPECT_NE(con.out.find("[context full"), std::string::npos);
+  // A message longer than the whole context is refused, not crashed on.
+  std::string huge(200, 'a');
+  TurnStats s;
+  Status st = chat.turn(huge.c_str(), &s);
+  EXPECT_FALSE(st);
+  set_console(nullptr);
+}
+
+TEST(ChatSession, Commands) {
+  Fixture f(64);
+  CaptureConsole con;
+  set_console(&con);
+  ChatSession chat;
+  ASSERT_TRUE(chat.init(*f.engine, f.arena, SamplerSettings{}, 8));
+  EXPECT_EQ(chat.handle_line("/set temp 0"), ChatSession::LineResult::Continue);
+  EXPECT_EQ(chat.sampler().settings().temperature, 0.0f);
+  chat.handle_line("/set top_k 5");
+  EXPECT_EQ(chat.sampler().settings().top_k, 5);
+  chat.handle_line("/set max_tokens 3");
+  EXPECT_EQ(chat.max_tokens(), 3);
+  chat.handle_line("/set temp banana");
+  EXPECT_NE(con.out.find("usage: /set"), std::string::npos);
+  chat.handle_line("/stats");
+  EXPECT_NE(con.out.find("template alpaca"), std::string::npos);
+  chat.handle_line("ab");
+  EXPECT_GT(f.engine->position(), 0);
+  chat.handle_line("/reset");
+  EXPECT_EQ(f.engine->position(), 0);
+  EXPECT_EQ(chat.handle_line("/exit"), ChatSession::LineResult::Exit);
+  set_console(nullptr);
+}
+
+TEST(SpmTokenizer, DecodeDropsControlTokensAndMapsBytes) {
+  Fixture f(16);
+  const Tokenizer& t = f.engine->tokenizer();
+  char buf[16];
+  EXPECT_EQ(t.decode(0, t.eos_id(), buf, sizeof(buf)), 0u);
+  ASSERT_EQ(t.decode(0, 3 + 'A', buf, sizeof(buf)), 1u);  // <0x41>
+  EXPECT_EQ(buf[0], 'A');
+  int sp_a = encode(t, "a")[0];  // " a" with the dummy prefix
+  ASSERT_EQ(t.decode(t.bos_id(), sp_a, buf, sizeof(buf)), 1u);  // space dropped after BOS
+  EXPECT_EQ(buf[0], 'a');
+  EXPECT_EQ(t.decode(5, sp_a, buf, sizeof(buf)), 2u);
+  EXPECT_EQ(t.special_id("</s>"), t.eos_id());
+  EXPECT_EQ(t.special_id("a"), -1);
+  std::vector<int> empty = encode(t, "");
+  EXPECT_TRUE(empty.empty());
+}
+
+}  // namespace
+}  // namespace inferpi
