@@ -31,6 +31,9 @@ function(inferpi_kernel_executable name)
   target_link_options(${name} PRIVATE -T ${_ld} -Wl,-Map=${CMAKE_CURRENT_BINARY_DIR}/${name}.map)
   target_link_libraries(${name} PRIVATE inferpi_mmu inferpi_storage inferpi_engines inferpi_core
                         ${INFERPI_KERNEL_LIBC} ${INFERPI_KERNEL_LIBGCC})
+  # CMake puts the whole-archive engines after libc; their string calls (strstr) must still
+  # resolve, so libc and libgcc come once more at the very end of the link line.
+  set(CMAKE_CXX_STANDARD_LIBRARIES "${INFERPI_KERNEL_LIBC} ${INFERPI_KERNEL_LIBGCC}" PARENT_SCOPE)
 
   set(_size_cmd ${CMAKE_SIZE} $<TARGET_FILE:${name}>)
   if(K_FLAT_BINARY)

@@ -8,5 +8,7 @@ endfunction()
 # and the kernel produce the same tokens for the same prompt. NEON kernels use explicit
 # fused intrinsics where they want them.
 function(inferpi_deterministic_math target)
-  target_compile_options(${target} PRIVATE -ffp-contract=off -fno-fast-math)
+  # -fno-math-errno: sqrtf() becomes the fsqrt/sqrtss instruction (IEEE, correctly rounded
+  # on every board) instead of a libm call that sets errno (TLS in the kernel).
+  target_compile_options(${target} PRIVATE -ffp-contract=off -fno-fast-math -fno-math-errno)
 endfunction()

@@ -326,7 +326,8 @@ def main():
     args = ap.parse_args()
     global PROMPT, MACHINE, KERNEL_SHELL
     if args.kernel_shell:
-        PROMPT, MACHINE, KERNEL_SHELL = "inferpi> ", ["-M", "virt,virtualization=on", "-m", "2G"], True
+        PROMPT, MACHINE, KERNEL_SHELL = "inferpi> ", ["-M", "virt,virtualization=on", "-m", "2G",
+                                             "-append", "shell"], True
     for tool in ("qemu-system-aarch64", "sfdisk", "mkfs.vfat", "mcopy"):
         if not shutil.which(tool):
             print("SKIP: %s not installed" % tool)

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/app/chat_session.h"
+#include "runtime/boards/host/cli/host_appliance.h"
 #include "runtime/boards/host/cli/model_dir.h"
 #include "runtime/boards/host/cli/scripted_commands.h"
 #include "runtime/boards/host/host_console.h"
@@ -54,19 +55,22 @@ struct CliOptions {
   int max_tokens = 256;
   int context = 0;
   const char* prompt = nullptr;
+  uint64_t memory_mb = 0;  // model RAM for the menu (0 = all of the machine's)
   std::vector<std::string> positional;
 };
 
 void usage() {
   printf(
-      "usage: inferpi [FOLDER|MODEL_DIR] [options]     menu over FOLDER's model folders, or chat\n"
+      "usage: inferpi [FOLDER|IMAGE ...] [options]     the appliance's menu over folders of model\n"
+      "                                                folders and FAT32 disk images\n"
+      "       inferpi MODEL_DIR [options]              chat with one model\n"
       "       inferpi tokenize MODEL_DIR --text TEXT\n"
       "       inferpi logits MODEL_DIR --ids 1,2,3 --out FILE\n"
       "       inferpi generate MODEL_DIR --ids 1,2,3 --max-tokens N\n"
       "       inferpi perplexity MODEL_DIR FILE --window W\n"
       "       inferpi disk ...\n"
       "options: --prompt TEXT  --greedy  --seed N  --temp X  --top-p X  --top-k N\n"
-      "         --max-tokens N  --context N\n");
+      "         --max-tokens N  --context N  --memory MB (model RAM of the menu)\n");
 }
 
 bool parse_options(int argc, char** argv, CliOptions* o) {
@@ -95,6 +99,8 @@ bool parse_options(int argc, char** argv, CliOptions* o) {
       o->max_tokens = int(v);
     } else if (a == "--context" && value(1, 1e7, &v)) {
       o->context = int(v);
+    } else if (a == "--memory" && value(1, 1e9, &v)) {
+      o->memory_mb = uint64_t(v);
     } else if (a == "--help" || a == "-h") {
       usage();
       exit(0);
@@ -161,48 +167,6 @@ int chat(const std::string& dir, const CliOptions& o) {
   return 0;
 }
 
-// The menu: model folders under `folder`, pick one by number.
-int menu(const std::string& folder, const CliOptions& o) {
-  while (true) {
-    std::vector<std::string> dirs;
-    if (DIR* d = opendir(folder.c_str())) {
-      while (dirent* e = readdir(d)) {
-        std::string name = e->d_name;
-        if (name[0] != '.' && is_model_dir(folder + "/" + name)) dirs.push_back(name);
-      }
-      closedir(d);
-    }
-    std::sort(dirs.begin(), dirs.end());
-    if (dirs.empty()) {
-      fprintf(stderr, "inferpi: no model folders (with model.bin) in %s\n", folder.c_str());
-      return 1;
-    }
-    kprint("Models in %s:\n", folder.c_str());
-    for (size_t i = 0; i < dirs.size(); i++) {
-      MappedFile f;
-      std::string error, desc = "?";
-      if (f.map(folder + "/" + dirs[i] + "/model.bin", &error)) {
-        ModelSummary s;
-        Status st = describe_model(f.data, std::min<size_t>(f.size, 65536), f.size, &s);
-        desc = st ? std::string(s.engine) + " " + s.architecture + " " + s.dtype + " " +
-                        std::to_string(s.n_params / 1000000.0).substr(0, 5) + "M params"
-                  : st.message();
-      }
-      kprint("  %zu) %s  [%s]\n", i + 1, dirs[i].c_str(), desc.c_str());
-    }
-    kprint("Choose a model (number, q to quit): ");
-    std::string line;
-    if (!read_line(&line) || line == "q") return 0;
-    char* end = nullptr;
-    long pick = strtol(line.c_str(), &end, 10);
-    if (*end || pick < 1 || size_t(pick) > dirs.size()) {
-      kprint("no such model: %s\n", line.c_str());
-      continue;
-    }
-    chat(folder + "/" + dirs[size_t(pick - 1)], o);
-  }
-}
-
 }  // namespace
 }  // namespace inferpi::host
 
@@ -233,5 +197,11 @@ int main(int argc, char** argv) {
     fprintf(stderr, "inferpi: %s is not a model folder (needs model.bin)\n", target.c_str());
     return 1;
   }
-  return menu(target, o);
+  ApplianceOptions ao;
+  ao.sources = o.positional.empty() ? std::vector<std::string>{"."} : o.positional;
+  ao.sampler = o.sampler;
+  ao.max_tokens = o.max_tokens;
+  ao.context = o.context;
+  ao.memory_bytes = o.memory_mb << 20;
+  return run_host_appliance(ao);
 }

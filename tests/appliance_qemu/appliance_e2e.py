@@ -1,0 +1,219 @@
+#!/usr/bin/python3
+"""End-to-end appliance tests: the virt kernel in QEMU with model drives attached, driven
+over the UART like a person at a terminal (tests/qemu/qemu_session.py).
+
+  appliance_e2e.py --kernel K --cli INFERPI --models DIR --scenario NAME
+
+Scenarios:
+  usb      both demo models on a GPT USB stick (qemu-xhci behind a pcie-root-port, USB 3):
+           the menu lists both with their engines; model 1, one greedy turn whose text equals
+           the host CLI's for the same model/prompt/settings; /exit; model 2, same; /exit;
+           the menu again.
+  sd       the same models on the SD card (sdhci-pci + sd-card, MBR): model 1, one turn.
+  bad      no drive -> message; then broken folders (no tokenizer, bad magic, truncated) are
+           listed with the reason and not selectable, 10 000 pasted characters are cut, a
+           model too large for the RAM (-m 256M) is refused, and the kernel keeps going.
+Exit 77 = skipped (a tool or a piece of the build is missing), with the reason printed.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+from qemu_session import QemuSession  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+PROMPT = "Recite Genesis 1:1"
+MAX_TOKENS = 4
+MENU = r"Choose a model \[1-(\d+)\]"
+TURN_TIMEOUT = 900
+
+
+def skip(why):
+    print("SKIP:", why)
+    sys.exit(77)
+
+
+def make_image(path, folders, *args):
+    subprocess.run([os.path.join(ROOT, "tools", "make_usb_image"), *args, path, *folders],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def host_reply(cli, model_dir):
+    """The host CLI's greedy reply text (before the stats lines)."""
+    out = subprocess.run([cli, model_dir, "--prompt", PROMPT, "--greedy", "--max-tokens",
+                          str(MAX_TOKENS)], check=True, capture_output=True, text=True).stdout
+    return out.split("\nPrompt:")[0].strip()
+
+
+def usb_args(img):
+    return ["-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1",
+            "-device", "qemu-xhci,id=xhci,bus=rp0",
+            "-drive", "if=none,id=stick,format=raw,file=" + img,
+            "-device", "usb-storage,bus=xhci.0,drive=stick,id=stick0"]
+
+
+def sd_args(img):
+    return ["-device", "sdhci-pci", "-drive", "if=none,id=sd,format=raw,file=" + img,
+            "-device", "sd-card,drive=sd"]
+
+
+def chat_turn(q, number, name, engine, expected):
+    q.send_line(str(number))
+    q.expect(r"Loading %s: .*100%%" % re.escape(name), timeout=120)
+    q.expect(r"%s: %s engine" % (re.escape(name), engine), timeout=60)
+    q.expect(r"\n> ")
+    for cmd in ("/set temp 0", "/set max_tokens %d" % MAX_TOKENS):
+        q.send_line(cmd)
+        q.expect(r"\n> ")
+    start = len(q.transcript())
+    q.send_line(PROMPT)
+    q.expect(r"Generation: \d+ tokens in", timeout=TURN_TIMEOUT)
+    text = q.transcript()[start:]
+    # The echoed prompt line, then the reply, then the stats lines.
+    reply = text.split("\r\n", 1)[1].split("\nPrompt:")[0].replace("\r", "").strip()
+    if reply != expected:
+        q.fail("%s: kernel reply differs from the host CLI's\n kernel: %r\n host:   %r"
+               % (name, reply, expected))
+    print("%s: kernel reply == host reply: %r" % (name, reply))
+    q.expect(r"\n> ")
+    q.send_line("/exit")
+    q.expect(r"Unloaded %s\." % re.escape(name))
+    q.expect(MENU, timeout=120)
+
+
+def scenario_usb(args, work):
+    img = os.path.join(work, "usb.img")
+    make_image(img, [os.path.join(args.models, m) for m in ("demo-llama", "demo-nanochat")])
+    want1 = host_reply(args.cli, os.path.join(args.models, "demo-llama"))
+    want2 = host_reply(args.cli, os.path.join(args.models, "demo-nanochat"))
+    with QemuSession(args.kernel, usb_args(img)) as q:
+        q.expect(r"InferPi on ", timeout=120)
+        q.expect(r"Models on usb0p1 INFERPI:", timeout=120)
+        q.expect(r"1  demo-llama +Llama ")
+        q.expect(r"2  demo-nanochat +GPT2 ")
+        q.expect(MENU)
+        chat_turn(q, 1, "demo-llama", "Llama", want1)
+        chat_turn(q, 2, "demo-nanochat", "GPT2", want2)
+        print(q.transcript())
+
+
+def scenario_sd(args, work):
+    img = os.path.join(work, "sd.img")
+    make_image(img, [os.path.join(args.models, m) for m in ("demo-llama", "demo-nanochat")],
+               "--mbr", "--pow2")
+    want1 = host_reply(args.cli, os.path.join(args.models, "demo-llama"))
+    with QemuSession(args.kernel, sd_args(img)) as q:
+        q.expect(r"Models on sd0p1 INFERPI:", timeout=120)
+        q.expect(r"1  demo-llama +Llama ")
+        q.expect(MENU)
+        chat_turn(q, 1, "demo-llama", "Llama", want1)
+
+
+def scenario_bad(args, work):
+    # 1. No drive at all: a message, Enter rescans, still running.
+    with QemuSession(args.kernel, []) as q:
+        q.expect(r"No drive found", timeout=120)
+        q.expect(r"Press Enter to rescan drives")
+        q.send_line("")
+        q.expect(r"No drive found", timeout=60)
+        q.send_line("7")
+        q.expect(r"There is no model to choose")
+    # 2. Broken folders, a pasted 10 000 characters, a model too big for the RAM.
+    src = os.path.join(work, "src")
+    llama = os.path.join(args.models, "demo-llama")
+    for name in ("no-tokenizer", "bad-magic", "truncated", "huge"):
+        os.makedirs(os.path.join(src, name))
+    shutil.copy(os.path.join(llama, "model.bin"), os.path.join(src, "no-tokenizer"))
+    with open(os.path.join(src, "bad-magic", "model.bin"), "wb") as f:
+        f.write(b"\x00" * 4096)
+    shutil.copy(os.path.join(llama, "tokenizer.bin"), os.path.join(src, "bad-magic"))
+    with open(os.path.join(llama, "model.bin"), "rb") as f:
+        head = f.read(100000)
+    with open(os.path.join(src, "truncated", "model.bin"), "wb") as f:
+        f.write(head)
+    shutil.copy(os.path.join(llama, "tokenizer.bin"), os.path.join(src, "truncated"))
+    # "huge": a valid header whose tensors need more than the RAM QEMU gets (-m 256M):
+    # the demo model padded to 300 MB (sparse in the image).
+    shutil.copy(os.path.join(llama, "tokenizer.bin"), os.path.join(src, "huge"))
+    shutil.copy(os.path.join(llama, "model.bin"), os.path.join(src, "huge"))
+    with open(os.path.join(src, "huge", "model.bin"), "r+b") as f:
+        f.truncate(300 * 1000 * 1000)
+    img = os.path.join(work, "bad.img")
+    make_image(img, [os.path.join(src, n) for n in sorted(os.listdir(src))] +
+               [os.path.join(args.models, "demo-nanochat")])
+    with QemuSession(args.kernel, usb_args(img) + ["-m", "256M"]) as q:
+        q.expect(r"Models on usb0p1 INFERPI:", timeout=180)
+        q.expect(r"-  bad-magic +cannot load: .*", timeout=60)
+        q.expect(r"-  no-tokenizer +cannot load: no tokenizer.bin next to model.bin")
+        q.expect(MENU)
+        menu = q.transcript()
+        # A truncated model.bin may pass the header check (the header is whole): then the
+        # load must refuse it with a message and come back to the menu.
+        trunc = re.search(r"(\d+)  truncated ", menu)
+        if trunc:
+            q.send_line(trunc.group(1))
+            q.expect(r"Cannot load truncated: ", timeout=120)
+            q.expect(r"Back to the menu")
+            q.expect(MENU)
+        else:
+            if not re.search(r"-  truncated +cannot load: ", menu):
+                q.fail("the truncated model is neither refused in the list nor at load")
+        q.send_raw(b"x" * 10000 + b"\r")
+        q.expect(r"Input cut: \d+ characters over the limit", timeout=120)
+        q.expect(MENU)
+        menu = q.transcript()
+        huge = re.search(r"(\d+)  huge ", menu)
+        if huge:  # listed as usable: loading must refuse it with the sizes
+            q.send_line(huge.group(1))
+            q.expect(r"Cannot load huge: model needs 300 MB, largest free block is \d+ MB",
+                     timeout=120)
+            q.expect(r"Back to the menu")
+            q.expect(MENU)
+        else:
+            q.expect(r"-  huge +cannot load: ")
+        nano = re.search(r"(\d+)  demo-nanochat ", menu).group(1)
+        q.send_line(nano)
+        q.expect(r"\n> ", timeout=120)
+        # Digits: one or two per token, so the 2047 kept characters exceed the 512-token
+        # context and the chat refuses the message instead of a long prefill.
+        q.send_raw(b"1234567890" * 1000 + b"\r")
+        q.expect(r"\[input cut: the line had \d+ characters more than the limit", timeout=120)
+        q.expect(r"message is \d+ tokens, the context holds 512", timeout=TURN_TIMEOUT)
+        q.expect(r"\n> ", timeout=TURN_TIMEOUT)
+        q.send_line("/exit")
+        q.expect(MENU, timeout=120)
+        print(q.transcript()[-3000:])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--models", required=True)
+    ap.add_argument("--scenario", required=True, choices=["usb", "sd", "bad"])
+    args = ap.parse_args()
+    for tool in ("qemu-system-aarch64", "sfdisk", "mkfs.vfat", "mcopy"):
+        if not shutil.which(tool):
+            skip("%s not installed" % tool)
+    for path in (args.kernel, args.cli):
+        if not os.path.exists(path):
+            skip("%s was not built" % path)
+    for m in ("demo-llama", "demo-nanochat"):
+        if not os.path.exists(os.path.join(args.models, m, "model.bin")):
+            skip("bundled model %s missing" % m)
+    work = tempfile.mkdtemp(prefix="inferpi-appliance-")
+    try:
+        {"usb": scenario_usb, "sd": scenario_sd, "bad": scenario_bad}[args.scenario](args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("PASS", args.scenario)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
