@@ -13,6 +13,7 @@
 #include "drivers/block/volumes.h"
 #include "drivers/mailbox/mailbox.h"
 #include "runtime/app/appliance.h"
+#include "runtime/app/bench_command.h"
 #include "runtime/app/fat_model_drive.h"
 #include "runtime/app/line_input.h"
 #include "runtime/app/session_chat.h"
@@ -168,6 +169,7 @@ extern "C" void inferpi_main() {
   ctx.init_storage = init_storage;
   ctx.read_health = read_health;
   ctx.run_shell = run_shell;
+  ctx.run_bench = run_standard_bench;
   ctx.chat = &chat;
   ctx.echo_input = true;  // a serial terminal shows only what we echo
   ctx.cancel_load_on_ctrl_c = true;

@@ -9,6 +9,7 @@
 
 #include "drivers/block/volumes.h"
 #include "runtime/app/appliance.h"
+#include "runtime/app/bench_command.h"
 #include "runtime/app/fat_model_drive.h"
 #include "runtime/app/session_chat.h"
 #include "runtime/boards/host/cli/dir_model_drive.h"
@@ -105,6 +106,7 @@ int run_host_appliance(const ApplianceOptions& options) {
   ctx.init_storage = init_storage;
   ctx.board = &board;
   ctx.chat = &chat;
+  ctx.run_bench = run_standard_bench;
   ctx.engine_options.max_context = options.context;
   ctx.echo_input = false;  // a terminal echoes by itself; a pipe should not be echoed
   ctx.can_quit = true;
