@@ -102,6 +102,21 @@ def scenario_usb(args, work):
         print(q.transcript())
 
 
+def scenario_gguf(args, work):
+    """A llama.cpp GGUF file (q8_0, written by export_llama.py --format gguf) on the stick:
+    listed as a GGUF llama model and chatting token for token like the host CLI."""
+    folder = os.path.join(args.models, "demo-llama-gguf")
+    img = os.path.join(work, "gguf.img")
+    make_image(img, [folder])
+    want = host_reply(args.cli, folder)
+    with QemuSession(args.kernel, usb_args(img)) as q:
+        q.expect(r"Models on usb0p1 INFERPI:", timeout=120)
+        q.expect(r"1  demo-llama-gguf +GGUF +llama +q8_0 ")
+        q.expect(MENU)
+        chat_turn(q, 1, "demo-llama-gguf", r"\w+", want)
+        print(q.transcript())
+
+
 def scenario_sd(args, work):
     img = os.path.join(work, "sd.img")
     make_image(img, [os.path.join(args.models, m) for m in ("demo-llama", "demo-nanochat")],
@@ -196,7 +211,7 @@ def main():
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--cli", required=True)
     ap.add_argument("--models", required=True)
-    ap.add_argument("--scenario", required=True, choices=["usb", "sd", "bad"])
+    ap.add_argument("--scenario", required=True, choices=["usb", "sd", "bad", "gguf"])
     args = ap.parse_args()
     for tool in ("qemu-system-aarch64", "sfdisk", "mkfs.vfat", "mcopy"):
         if not shutil.which(tool):
@@ -204,12 +219,14 @@ def main():
     for path in (args.kernel, args.cli):
         if not os.path.exists(path):
             skip("%s was not built" % path)
-    for m in ("demo-llama", "demo-nanochat"):
-        if not os.path.exists(os.path.join(args.models, m, "model.bin")):
+    for m, f in (("demo-llama", "model.bin"), ("demo-nanochat", "model.bin"),
+                 ("demo-llama-gguf", "model.gguf")):
+        if not os.path.exists(os.path.join(args.models, m, f)):
             skip("bundled model %s missing" % m)
     work = tempfile.mkdtemp(prefix="inferpi-appliance-")
     try:
-        {"usb": scenario_usb, "sd": scenario_sd, "bad": scenario_bad}[args.scenario](args, work)
+        {"usb": scenario_usb, "sd": scenario_sd, "bad": scenario_bad,
+         "gguf": scenario_gguf}[args.scenario](args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("PASS", args.scenario)
