@@ -11,6 +11,21 @@ void matvec(float* out, const Tensor& W, const float* x);
 // x: [n, cols], out: [n, rows]. Each weight row is read from memory once per call.
 void matmul(float* out, const Tensor& W, const float* x, int n);
 
+// Attention's inner loops over the f32 KV cache (engines/kernels/attention_kernels.cpp has
+// the arithmetic order both implementations follow). n is any length.
+float dot_f32(const float* a, const float* b, int n);
+void axpy_f32(float* y, float a, const float* x, int n);
+namespace scalar {
+float dot_f32(const float* a, const float* b, int n);
+void axpy_f32(float* y, float a, const float* x, int n);
+}  // namespace scalar
+#if defined(__ARM_NEON)
+namespace neon {
+float dot_f32(const float* a, const float* b, int n);
+void axpy_f32(float* y, float a, const float* x, int n);
+}  // namespace neon
+#endif
+
 // Which implementation runs (tests and the benchmark switch it; engines never do).
 enum class Impl {
   Best,      // NEON where available, else scalar

@@ -133,14 +133,12 @@ void rope_half_split(float* head, const float* cos_t, const float* sin_t, int ro
 void attend(float* out, const float* q, const float* k_base, const float* v_base, int kv_stride,
             int head_dim, int first, int last, float scale, float* scores) {
   for (int p = first; p <= last; p++) {
-    scores[p] = dot(q, k_base + size_t(p) * size_t(kv_stride), head_dim) * scale;
+    scores[p] = kernels::dot_f32(q, k_base + size_t(p) * size_t(kv_stride), head_dim) * scale;
   }
   softmax(scores + first, last - first + 1);
   for (int d = 0; d < head_dim; d++) out[d] = 0;
   for (int p = first; p <= last; p++) {
-    const float* v = v_base + size_t(p) * size_t(kv_stride);
-    float w = scores[p];
-    for (int d = 0; d < head_dim; d++) out[d] += w * v[d];
+    kernels::axpy_f32(out, scores[p], v_base + size_t(p) * size_t(kv_stride), head_dim);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "engines/core/kernels.h"
 #include "engines/kernels/row_kernels.h"
 #include "tests/compute/kernel_cases.h"
 
@@ -50,9 +51,35 @@ static int check_f16_widening() {
   return failures;
 }
 
+// Attention's dot and axpy (engines/kernels/attention_kernels.cpp): NEON == scalar to the
+// bit for every length 0..300 (all the 16/4/1 tails) and magnitudes that expose order.
+static int check_attention_kernels() {
+  int failures = 0;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> dist(0, 1);
+  static float a[300], b[300], y1[300], y2[300];
+  for (int n = 0; n <= 300; n++) {
+    for (int i = 0; i < n; i++) {
+      a[i] = dist(rng) * (i % 7 == 0 ? 1e4f : 1.0f);
+      b[i] = dist(rng);
+      y1[i] = y2[i] = dist(rng);
+    }
+    float d1 = kernels::neon::dot_f32(a, b, n), d2 = kernels::scalar::dot_f32(a, b, n);
+    float w = dist(rng);
+    kernels::neon::axpy_f32(y1, w, a, n);
+    kernels::scalar::axpy_f32(y2, w, a, n);
+    if (std::memcmp(&d1, &d2, 4) || std::memcmp(y1, y2, sizeof(float) * size_t(n))) {
+      if (failures++ < 5)
+        std::printf("FAIL attention kernels n=%d: dot %.9g vs %.9g\n", n, double(d1), double(d2));
+    }
+  }
+  return failures;
+}
+
 int main() {
   int f = check_quantizer();
   f += check_f16_widening();
+  f += check_attention_kernels();
   f += testing::check_kernels();
   std::printf("%s: %d failure(s)\n", f ? "FAILED" : "passed", f);
   return f ? 1 : 0;
