@@ -51,6 +51,19 @@ Status Gpt2Engine::forward(const int* tokens, int n, float* all_logits) {
   return Status::ok();
 }
 
+Status Gpt2Engine::skip_for_benchmark(int n) {
+  if (n < 0 || n > ctx_ - pos_) return Status::error("skip: %d positions do not fit", n);
+  const size_t kv_dim = size_t(cfg_.n_kv_head) * size_t(cfg_.head_dim);
+  for (int l = 0; l < cfg_.n_layer; l++) {
+    size_t at = (size_t(l) * size_t(ctx_) + size_t(pos_)) * kv_dim;
+    memset(k_cache_ + at, 0, size_t(n) * kv_dim * sizeof(float));
+    memset(v_cache_ + at, 0, size_t(n) * kv_dim * sizeof(float));
+  }
+  if (pos_ == 0 && n > 0) memset(prev_emb_, 0, size_t(cfg_.dim) * sizeof(float));
+  pos_ += n;
+  return Status::ok();
+}
+
 // Runs n <= kChunk tokens at positions pos_..pos_+n-1.
 void Gpt2Engine::forward_chunk(const int* tokens, int n, float* out_logits) {
   const int D = cfg_.dim;
@@ -145,16 +158,9 @@ void Gpt2Engine::attention(const Layer& L, int layer, const int* tokens, int n) 
   }
   // Causal attention with this layer's inclusive window: keys [p - window, p].
   const float scale = 1.0f / kmath::sqrtf(float(hd));
-  const int window = cfg_.window[layer];
-  for (int t = 0; t < n; t++) {
-    const int p = pos_ + t;
-    const int first = window > 0 && p > window ? p - window : 0;
-    for (int h = 0; h < H; h++) {
-      const int g = h / (H / KV);  // GQA: consecutive query heads share a KV head
-      ops::attend(y_ + size_t(t) * D + h * hd, q_ + size_t(t) * D + h * hd, kc + g * hd,
-                  vc + g * hd, kv_dim, hd, first, p, scale, scores_);
-    }
-  }
+  ops::AttentionChunk att{y_,    q_,      kc,  vc, H, KV, hd, pos_, cfg_.window[layer],
+                          scale, scores_, ctx_};
+  ops::attend_chunk(att, n);
   ops::matmul(h_, L.c_proj, y_, n);
   for (int i = 0; i < n * D; i++) x_[i] += h_[i];
 }
@@ -264,7 +270,7 @@ Status Gpt2Engine::init(const ModelFiles& files, const EngineOptions& options, A
   y_ = arena.alloc_array<float>(C * D);
   hid_ = arena.alloc_array<float>(C * cfg_.hidden);
   backout_ = arena.alloc_array<float>(C * D);
-  scores_ = arena.alloc_array<float>(size_t(ctx_));
+  scores_ = arena.alloc_array<float>(size_t(ops::kAttentionWorkers) * size_t(ctx_));
   ve_row_ = arena.alloc_array<float>(size_t(kv_dim));
   chunk_logits_ = arena.alloc_array<float>(C * PV);
   logits_ = arena.alloc_array<float>(size_t(cfg_.vocab_size));

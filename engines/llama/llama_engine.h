@@ -18,7 +18,7 @@ struct LlamaState {
   float* att;          // [T, H*hs] attention output (all heads)
   float* hb;           // [T, F] gate
   float* hb2;          // [T, F] up
-  float* scores;       // [context] attention weights of one head
+  float* scores;       // [kAttentionWorkers, context] attention weights, one row per worker
   float* rope_cos;     // [T, hs/2]
   float* rope_sin;     // [T, hs/2]
   float* key_cache;    // [L, context, KV*hs]
@@ -28,7 +28,7 @@ struct LlamaState {
 
 class LlamaEngine : public Engine {
  public:
-  static constexpr int kChunk = 16;  // tokens per batched prefill step
+  static constexpr int kChunk = 64;  // tokens per batched prefill step (weights read once)
 
   // Builds the engine from loaded config + weights (views) and a tokenizer.
   Status init(const LlamaConfig& config, const LlamaWeights& weights, Tokenizer* tokenizer,
@@ -42,6 +42,7 @@ class LlamaEngine : public Engine {
   void reset() override { pos_ = 0; }
   Status forward(const int* tokens, int n, float* all_logits = nullptr) override;
   const float* logits() const override { return state_.logits; }
+  Status skip_for_benchmark(int n) override;
 
   const LlamaConfig& config() const { return config_; }
 
