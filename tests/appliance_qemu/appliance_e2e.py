@@ -18,7 +18,8 @@ Scenarios:
            than either) loads over USB across the hole and chats like the host CLI; `mem`
            shows the arena's high water past the first segment; `wsum` reads the model file
            into a buffer across the segment boundary with the right CRC-32; a model larger than the
-           whole window (30 MB) is refused with the sizes.
+           whole window (30 MB) is refused with the sizes. Then -m 5G with a 3 GiB hole puts
+           segment 1 above 4 GiB physical: `wsum` there (64-bit DMA addresses) in the shell.
 Exit 77 = skipped (a tool or a piece of the build is missing), with the reason printed.
 """
 import argparse
@@ -286,6 +287,22 @@ def scenario_hole(args, work):
             q.expect(r"-  huge +cannot load: ")
         q.expect(MENU)
         print(q.transcript()[-4000:])
+    # Segment 1 above 4 GiB physical (-m 5G, a 3 GiB hole): 64-bit DMA addresses into the
+    # window, in the debug shell.
+    with QemuSession(args.kernel, usb_args(img) + ["-m", "5G", "-append",
+                                                   "shell memhole=3G@10M"]) as q:
+        m = q.expect(r"segment 1     : 0x1000a00000 -> RAM 0x([0-9a-f]+)-", timeout=120)
+        if int(m.group(1), 16) < 1 << 32:
+            q.fail("segment 1 starts at 0x%s, not above 4 GiB" % m.group(1).decode())
+        q.expect(r"inferpi> ")
+        q.send_line("usb")
+        q.expect(r"usb: ready in", timeout=120)
+        q.send_line("wsum usb0 /demo-nanochat/model.bin")
+        m = q.expect(r"fsum \S+: (\d+) bytes crc32 ([0-9a-f]{8})", timeout=120)
+        if int(m.group(1)) != size or int(m.group(2), 16) != want_crc:
+            q.fail("wsum above 4 GiB: %s bytes crc32 %s, the file has %d bytes crc32 %08x"
+                   % (m.group(1).decode(), m.group(2).decode(), size, want_crc))
+        print("wsum into RAM above 4 GiB: crc32 %08x == the file's" % want_crc)
 
 
 def main():
