@@ -286,6 +286,17 @@ TEST(MemHole, SplitsVirtIntoTwoSegments) {
   // 2048 MiB minus the DTB (1) and the 1 MiB gap after it, the image (5), the heap (16), the
   // rounding up to 0x4180_0000 (1) and the hole (64): 1960 MiB.
   EXPECT_EQ(w.size(), (2048 - 24 - 64) * MiB);
+  // Without @OFFSET the hole goes half way into the largest free range (2 MiB rounded).
+  MemoryMap m2;
+  ASSERT_TRUE(m2.add_ram(0x40000000, 1024 * MiB).is_ok());
+  ASSERT_TRUE(inferpi::reserve_memhole(m2, MemHole{3 * MiB, 0, false}, &where).is_ok());
+  EXPECT_EQ(where, 0x40000000u + 512 * MiB);
+  RamWindow w2;
+  ASSERT_TRUE(w2.plan(m2, kBase).is_ok());
+  ASSERT_EQ(w2.segment_count(), 2u);
+  expect_segment(w2, 1, kBase + 512 * MiB, 0x40000000u + 516 * MiB, 508 * MiB);  // 3 -> 4 MiB
+  // @0 would leave nothing below the hole: refused.
+  EXPECT_FALSE(inferpi::reserve_memhole(m2, MemHole{4 * MiB, 0, true}, &where).is_ok());
   // A hole that leaves nothing on one side is refused with the sizes.
   MemHole too_big{4096 * MiB, 0, false};
   inferpi::Status st = inferpi::reserve_memhole(m, too_big, &where);
