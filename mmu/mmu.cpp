@@ -43,7 +43,9 @@ uint64_t* new_table() {
 
 int shift_of(int level) { return 39 - 9 * level; }
 
-bool map_level(uint64_t* table, int level, uint64_t base, uint64_t end, Memory type) {
+// Maps VA [base, end) to PA base + delta (mod 2^64: delta may be "negative").
+bool map_level(uint64_t* table, int level, uint64_t base, uint64_t end, uint64_t delta,
+               Memory type) {
   int shift = shift_of(level);
   uint64_t block = 1ull << shift;
   while (base < end) {
@@ -51,11 +53,13 @@ bool map_level(uint64_t* table, int level, uint64_t base, uint64_t end, Memory t
     uint64_t slot_start = base & ~(block - 1);
     uint64_t slot_end = slot_start + block;
     uint64_t stop = end < slot_end ? end : slot_end;
-    bool whole = base == slot_start && stop == slot_end;
+    const uint64_t out = slot_start + delta;  // the output (physical) address of the slot
+    // A block needs the physical address aligned to its size too (VA != PA windows).
+    bool whole = base == slot_start && stop == slot_end && (out & (block - 1)) == 0;
     if (level == 3) {
-      table[idx] = slot_start | leaf_attrs(type) | kValid | kTableOrPage;
+      table[idx] = out | leaf_attrs(type) | kValid | kTableOrPage;
     } else if (whole && level >= 1) {
-      table[idx] = slot_start | leaf_attrs(type) | kValid;  // 1 GiB / 2 MiB block
+      table[idx] = out | leaf_attrs(type) | kValid;  // 1 GiB / 2 MiB block
     } else {
       uint64_t e = table[idx];
       uint64_t* next;
@@ -67,13 +71,14 @@ bool map_level(uint64_t* table, int level, uint64_t base, uint64_t end, Memory t
         if (e & kValid) {  // split an existing block into the next level, same attributes
           uint64_t child = 1ull << shift_of(level + 1);
           uint64_t attrs = e & ~kAddrMask & ~(kValid | kTableOrPage);
+          uint64_t old_out = e & kAddrMask & ~(block - 1);
           for (int i = 0; i < kEntries; ++i)
-            next[i] = (slot_start + uint64_t(i) * child) | attrs | kValid |
+            next[i] = (old_out + uint64_t(i) * child) | attrs | kValid |
                       (level + 1 == 3 ? kTableOrPage : 0);
         }
         table[idx] = reinterpret_cast<uint64_t>(next) | kValid | kTableOrPage;
       }
-      if (!map_level(next, level + 1, base, stop, type)) return false;
+      if (!map_level(next, level + 1, base, stop, delta, type)) return false;
     }
     base = stop;
   }
@@ -85,7 +90,14 @@ bool map_level(uint64_t* table, int level, uint64_t base, uint64_t end, Memory t
 bool map(uint64_t base, uint64_t size, Memory type) {
   if ((base | size) & 0xfff) return false;
   if (base >= kMaxAddress || size > kMaxAddress - base) return false;
-  return map_level(g_tables[0], 0, base, base + size, type);
+  return map_level(g_tables[0], 0, base, base + size, 0, type);
+}
+
+bool map_to(uint64_t va, uint64_t pa, uint64_t size, Memory type) {
+  if ((va | pa | size) & 0xfff) return false;
+  if (va >= kMaxAddress || size > kMaxAddress - va) return false;
+  if (pa >= kMaxAddress || size > kMaxAddress - pa) return false;
+  return map_level(g_tables[0], 0, va, va + size, pa - va, type);
 }
 
 void enable() {

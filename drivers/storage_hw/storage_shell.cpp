@@ -53,6 +53,42 @@ int run(int argc, char** argv) {
   return c->run(argc, argv) ? 0 : 1;
 }
 
+// wsum DEV PATH: fsum with the read buffer in the model window, placed so that it runs
+// across the end of the window's first segment (a 4 MiB buffer starting 1 MiB + 4 KiB before
+// it). Each read then lands partly in one physical range and partly in another: the CRC
+// proves the VA -> PA translation and the bounce of straddling DMA (tests: memhole=).
+alignas(StorageCommands) unsigned char g_window_commands_storage[sizeof(StorageCommands)];
+
+int run_window_sum(int argc, char** argv) {
+  StorageCommands* c = commands();
+  if (!c) return 1;
+  if (argc != 3) {
+    kprint("usage: wsum DEV PATH\n");
+    return 1;
+  }
+  const RamWindow& w = kernel_ram_window();
+  Arena& arena = kernel_arena();
+  constexpr size_t kBytes = 4u << 20, kBefore = (1u << 20) + 4096;
+  if (w.segment_count() < 2 || w.segment(0).size < kBefore) {
+    kprint("wsum: the model window has one segment: nothing to straddle (boot with memhole=)\n");
+    return 1;
+  }
+  const uint64_t start = w.segment(0).va_end() - kBefore;
+  const uint64_t arena_base = reinterpret_cast<uintptr_t>(arena.base());
+  if (arena.used() > start - arena_base || !w.contains(start, kBytes)) {
+    kprint("wsum: the model arena is in use there (unload the model first)\n");
+    return 1;
+  }
+  kprint("wsum: buffer 0x%llx-0x%llx, segment 0 ends at 0x%llx\n", (unsigned long long)start,
+         (unsigned long long)(start + kBytes), (unsigned long long)w.segment(0).va_end());
+  StorageCommands* wc = new (g_window_commands_storage)
+      StorageCommands(c->hardware(), reinterpret_cast<void*>(start), kBytes);
+  const char* args[] = {"fsum", argv[1], argv[2]};
+  bool ok = wc->run(3, args);
+  wc->~StorageCommands();
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 StorageHardware* kernel_storage() {
@@ -77,5 +113,8 @@ INFERPI_SHELL_COMMAND(storage_ls, "ls",
                       "ls DEV [PATH]  partitions and a folder of the first FAT32 volume", run);
 INFERPI_SHELL_COMMAND(storage_fsum, "fsum", "fsum DEV PATH  read a file: CRC-32 and load MB/s",
                       run);
+INFERPI_SHELL_COMMAND(storage_wsum, "wsum",
+                      "wsum DEV PATH  fsum into the model window across its segment boundary",
+                      run_window_sum);
 
 }  // namespace inferpi

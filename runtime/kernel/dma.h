@@ -6,6 +6,8 @@
 // calls set_bus_window() with what it programmed, e.g. CPU 0 -> PCIe 0x4_0000_0000 for
 // 3 GB on C0 boards, so every dma_bus_address() afterwards includes the offset, and
 // buffers outside the window are reported as unreachable (the caller bounces).
+// Model-window addresses (runtime/core/ram_window.h) are first translated to physical ones;
+// a buffer straddling two window segments is unreachable too (it is not contiguous).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +15,9 @@
 namespace inferpi::dma {
 
 void set_bus_window(uint64_t cpu_base, uint64_t bus_base, uint64_t size);
+// How many dma_bus_address() calls were refused because the buffer ran across two model
+// window segments (physically apart; the driver bounced those reads). For `mem`.
+uint64_t window_straddles();
 // The 2 MiB non-cacheable pool behind dma_alloc_coherent (never freed: rings, contexts,
 // mailbox buffers live as long as the kernel).
 size_t coherent_used();

@@ -6,6 +6,7 @@
 #include "runtime/core/arena.h"
 #include "runtime/core/fdt.h"
 #include "runtime/core/memmap.h"
+#include "runtime/core/ram_window.h"
 
 namespace inferpi {
 
@@ -13,7 +14,10 @@ namespace inferpi {
 const Fdt& kernel_fdt();
 // Physical memory: RAM, reserved ranges, what is still free.
 const MemoryMap& kernel_memory_map();
-// The largest free RAM block, as one Arena for models (mark()/reset() per model).
+// Every free RAM range, mapped back to back as one contiguous virtual block (the model
+// window: runtime/core/ram_window.h). DMA into it goes through its VA -> PA translation.
+const RamWindow& kernel_ram_window();
+// The model window as one Arena for models (mark()/reset() per model).
 Arena& kernel_arena();
 // The kernel command line (/chosen/bootargs), "" when there is none (runtime/core/bootargs.h).
 const char* kernel_bootargs();

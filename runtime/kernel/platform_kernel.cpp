@@ -1,13 +1,16 @@
 // runtime/core/platform.h for the bare-metal boards: time from the ARM generic timer
 // (frequency from CNTFRQ_EL0: 54 MHz on a Pi 4, 62.5 MHz in QEMU, so never assumed),
 // DMA memory from the 2 MiB non-cacheable `.dma` section of the image (boot/kernel.ld.in,
-// mapped Normal-NC by mmu/), cache maintenance through mmu/.
+// mapped Normal-NC by mmu/), cache maintenance through mmu/ (by VA: valid for model-window
+// addresses too), bus addresses through the model window's VA -> PA translation and the
+// PCIe inbound window.
 #include <atomic>
 
 #include "mmu/mmu.h"
 #include "runtime/core/platform.h"
 #include "runtime/kernel/cpu.h"
 #include "runtime/kernel/dma.h"
+#include "runtime/kernel/kernel.h"
 #include "runtime/kernel/spinlock.h"
 
 extern "C" char __dma_start[], __dma_end[];
@@ -30,6 +33,7 @@ SpinLock g_dma_lock;
 size_t g_dma_used = 0;
 // CPU -> bus translation for DMA (see dma.h). Identity until a driver sets a window.
 uint64_t g_window_cpu = 0, g_window_bus = 0, g_window_size = ~0ull;
+std::atomic<uint64_t> g_straddles{0};
 }  // namespace
 
 bool dma_alloc_coherent(size_t size, size_t align, DmaRegion* out) {
@@ -49,6 +53,15 @@ bool dma_alloc_coherent(size_t size, size_t align, DmaRegion* out) {
 
 bool dma_bus_address(const void* cpu, size_t size, uint64_t* bus) {
   uint64_t a = reinterpret_cast<uintptr_t>(cpu);
+  // A model-window address is not a physical one: translate it, and refuse a buffer that
+  // runs from one segment into the next (two unrelated physical places; the caller bounces).
+  const RamWindow& window = kernel_ram_window();
+  if (window.contains(a, 0)) {
+    if (!window.physical_run(a, size, &a)) {
+      g_straddles.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+  }
   if (a < g_window_cpu || size > g_window_size || a - g_window_cpu > g_window_size - size)
     return false;
   *bus = a - g_window_cpu + g_window_bus;
@@ -68,6 +81,8 @@ void set_bus_window(uint64_t cpu_base, uint64_t bus_base, uint64_t size) {
   platform::g_window_bus = bus_base;
   platform::g_window_size = size;
 }
+
+uint64_t window_straddles() { return platform::g_straddles.load(std::memory_order_relaxed); }
 
 size_t coherent_used() { return platform::g_dma_used; }
 size_t coherent_capacity() { return size_t(__dma_end - __dma_start); }

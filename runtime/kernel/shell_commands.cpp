@@ -33,11 +33,24 @@ int cmd_mem(int, char**) {
   const Heap& h = kernel_heap();
   kprint("kernel heap: %zu KiB free of %zu KiB, %zu live allocations\n", h.free_bytes() >> 10,
          h.capacity() >> 10, h.allocations());
+  const RamWindow& w = kernel_ram_window();
+  kprint(
+      "model window: %llu MiB at 0x%llx in %zu segment(s), %llu KiB of free RAM left out "
+      "by the 2 MiB rounding\n",
+      mib(w.size()), hex(w.base()), w.segment_count(), (unsigned long long)(w.dropped() >> 10));
+  for (size_t i = 0; i < w.segment_count(); ++i) {
+    const RamSegment& s = w.segment(i);
+    kprint("  segment  0x%010llx -> RAM 0x%010llx-0x%010llx  %6llu MiB\n", hex(s.va), hex(s.pa),
+           hex(s.pa_end()), mib(s.size));
+  }
   const Arena& a = kernel_arena();
-  kprint("model arena: %llu MiB at %p, %llu MiB used\n", mib(a.capacity()), (void*)a.base(),
-         mib(a.used()));
-  kprint("DMA (non-cacheable): %zu of %zu KiB used\n", dma::coherent_used() >> 10,
-         dma::coherent_capacity() >> 10);
+  kprint("model arena: %llu MiB at %p, %llu MiB used, high water %llu KiB\n", mib(a.capacity()),
+         (void*)a.base(), mib(a.used()), (unsigned long long)(a.high_water() >> 10));
+  kprint(
+      "DMA (non-cacheable): %zu of %zu KiB used; %llu transfer(s) bounced for straddling "
+      "window segments\n",
+      dma::coherent_used() >> 10, dma::coherent_capacity() >> 10,
+      (unsigned long long)dma::window_straddles());
   kprint("page tables: %zu of %zu used\n", mmu::tables_used(), mmu::tables_capacity());
   return 0;
 }

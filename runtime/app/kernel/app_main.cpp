@@ -1,6 +1,7 @@
 // The appliance on the bare-metal boards (virt, pi4): inferpi_main() builds the AppContext
-// from what the kernel found at boot — the model arena over the largest free RAM region of
-// the device-tree memory map (firmware and VideoCore ranges are never in it), the storage
+// from what the kernel found at boot — the model arena over the model window (every free RAM
+// range of the device-tree memory map, mapped back to back; firmware and VideoCore ranges
+// are never in it: runtime/core/ram_window.h), the storage
 // hardware's block devices mounted as FAT32 volumes, the Pi 4 mailbox for /temp — and runs
 // the menu → load → chat loop forever.
 //
