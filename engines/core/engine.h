@@ -63,6 +63,15 @@ class Engine {
   // every position (tests, perplexity). Fails cleanly when the context would overflow.
   virtual Status forward(const int* tokens, int n, float* all_logits = nullptr) = 0;
   virtual const float* logits() const = 0;
+
+  // Benchmarks only (tools/bench): advances position() by n as if n tokens had been run,
+  // with zeros in their KV cache rows. The cost of the next forward() depends on how many
+  // positions it attends to, not on their values, so a decode step at context 1024 can be
+  // measured without first running a 1023-token prefill.
+  virtual Status skip_for_benchmark(int n) {
+    (void)n;
+    return Status::error("this engine cannot skip positions");
+  }
 };
 
 // The registry picks the engine for a model file from its magic/header. Adding an engine

@@ -51,6 +51,19 @@ Status Gpt2Engine::forward(const int* tokens, int n, float* all_logits) {
   return Status::ok();
 }
 
+Status Gpt2Engine::skip_for_benchmark(int n) {
+  if (n < 0 || n > ctx_ - pos_) return Status::error("skip: %d positions do not fit", n);
+  const size_t kv_dim = size_t(cfg_.n_kv_head) * size_t(cfg_.head_dim);
+  for (int l = 0; l < cfg_.n_layer; l++) {
+    size_t at = (size_t(l) * size_t(ctx_) + size_t(pos_)) * kv_dim;
+    memset(k_cache_ + at, 0, size_t(n) * kv_dim * sizeof(float));
+    memset(v_cache_ + at, 0, size_t(n) * kv_dim * sizeof(float));
+  }
+  if (pos_ == 0 && n > 0) memset(prev_emb_, 0, size_t(cfg_.dim) * sizeof(float));
+  pos_ += n;
+  return Status::ok();
+}
+
 // Runs n <= kChunk tokens at positions pos_..pos_+n-1.
 void Gpt2Engine::forward_chunk(const int* tokens, int n, float* out_logits) {
   const int D = cfg_.dim;

@@ -112,4 +112,16 @@ Status LlamaEngine::forward(const int* tokens, int n, float* all_logits) {
   return Status::ok();
 }
 
+Status LlamaEngine::skip_for_benchmark(int n) {
+  if (n < 0 || n > context_ - pos_) return Status::error("skip: %d positions do not fit", n);
+  const size_t kv_dim = size_t(config_.n_kv_heads) * size_t(config_.head_dim);
+  for (int l = 0; l < config_.n_layers; l++) {
+    size_t at = (size_t(l) * size_t(context_) + size_t(pos_)) * kv_dim;
+    memset(state_.key_cache + at, 0, size_t(n) * kv_dim * sizeof(float));
+    memset(state_.value_cache + at, 0, size_t(n) * kv_dim * sizeof(float));
+  }
+  pos_ += n;
+  return Status::ok();
+}
+
 }  // namespace inferpi

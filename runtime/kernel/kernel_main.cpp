@@ -3,6 +3,7 @@
 #include "runtime/kernel/kernel.h"
 
 #include "mmu/mmu.h"
+#include "runtime/core/bootargs.h"
 #include "runtime/core/console.h"
 #include "runtime/kernel/board.h"
 #include "runtime/kernel/cpu.h"
@@ -41,6 +42,25 @@ void map_memory() {
     KPANIC("mmu: cannot map the DMA region");
 }
 
+// Files QEMU's -device loader put in RAM (see kernel_preloaded): out of the memory map
+// before the heap and the model arena are carved.
+constexpr const char* kPreloadKeys[] = {"model", "tokenizer"};
+
+void reserve_preloaded() {
+  for (const char* key : kPreloadKeys) {
+    uint64_t base, size;
+    if (!bootargs::range(kernel_bootargs(), key, &base, &size)) continue;
+    Status st =
+        g_memmap.reserve(base & ~0xfffull, ((base + size + 0xfff) & ~0xfffull) - (base & ~0xfffull),
+                         "preloaded file");
+    if (!st)
+      KPANIC("%s=0x%llx:0x%llx: %s", key, (unsigned long long)base, (unsigned long long)size,
+             st.message());
+    kprint("preloaded %s: %llu bytes at 0x%llx\n", key, (unsigned long long)size,
+           (unsigned long long)base);
+  }
+}
+
 void print_banner(int cores) {
   kprint("\n");
   kprint("InferPi kernel, build %s\n", INFERPI_BUILD_ID);
@@ -59,6 +79,26 @@ void print_banner(int cores) {
 const Fdt& kernel_fdt() { return g_fdt; }
 const MemoryMap& kernel_memory_map() { return g_memmap; }
 Arena& kernel_arena() { return g_arena; }
+
+const char* kernel_bootargs() {
+  int chosen = g_fdt.valid() ? g_fdt.find("/chosen") : -1;
+  const char* args = chosen >= 0 ? g_fdt.prop_string(chosen, "bootargs") : nullptr;
+  return args ? args : "";
+}
+
+bool kernel_preloaded(const char* key, const uint8_t** data, size_t* size) {
+  uint64_t base, bytes;
+  if (!bootargs::range(kernel_bootargs(), key, &base, &bytes)) return false;
+  bool inside_ram = false;
+  for (size_t i = 0; i < g_memmap.ram_count(); ++i) {
+    const MemRegion& r = g_memmap.ram(i);
+    inside_ram = inside_ram || (base >= r.base && bytes <= r.end() - base);
+  }
+  if (!inside_ram) return false;
+  *data = reinterpret_cast<const uint8_t*>(base);
+  *size = size_t(bytes);
+  return true;
+}
 void kernel_exit(int code) { board::exit(code); }
 
 extern "C" [[gnu::weak]] void inferpi_main() { run_debug_shell(); }
@@ -78,6 +118,7 @@ extern "C" [[noreturn]] void inferpi_kernel_entry(uintptr_t x0) {
                         uint64_t(__image_end - __image_start), "kernel image"),
        "memory map");
   board::reserve_memory(g_memmap);
+  reserve_preloaded();
 
   map_memory();
   mmu::enable();

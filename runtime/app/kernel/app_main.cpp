@@ -17,6 +17,7 @@
 #include "runtime/app/fat_model_drive.h"
 #include "runtime/app/line_input.h"
 #include "runtime/app/session_chat.h"
+#include "runtime/core/bootargs.h"
 #include "runtime/core/console.h"
 #include "runtime/core/format.h"
 #include "runtime/kernel/board.h"
@@ -42,24 +43,6 @@ namespace {
 constexpr int kMaxDisks = 4;
 Volumes g_volumes[kMaxDisks];
 FatModelDrive g_drives[AppContext::kMaxDrives];
-
-bool has_word(const char* text, const char* word) {
-  const size_t n = strlen(word);
-  for (const char* p = text; p && *p;) {
-    while (*p == ' ') p++;
-    const char* end = p;
-    while (*end && *end != ' ') end++;
-    if (size_t(end - p) == n && strncmp(p, word, n) == 0) return true;
-    p = end;
-  }
-  return false;
-}
-
-const char* bootargs() {
-  const Fdt& fdt = kernel_fdt();
-  int chosen = fdt.valid() ? fdt.find("/chosen") : -1;
-  return chosen >= 0 ? fdt.prop_string(chosen, "bootargs") : nullptr;
-}
 
 void mount_disk(AppContext& ctx, BlockDevice* disk, int* disks) {
   if (*disks == kMaxDisks) {
@@ -152,8 +135,11 @@ void run_shell(AppContext&) {
 
 }  // namespace
 
+void run_icount_bench();  // icount_bench.cpp
+
 extern "C" void inferpi_main() {
-  if (has_word(bootargs(), "shell")) {
+  if (bootargs::has_word(kernel_bootargs(), "bench")) run_icount_bench();
+  if (bootargs::has_word(kernel_bootargs(), "shell")) {
     run_debug_shell();
     return;
   }

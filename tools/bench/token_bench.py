@@ -1,0 +1,176 @@
+#!/usr/bin/python3
+"""Whole-token instruction-count benchmark in the virt kernel (tools/bench; issue "Compute").
+
+For each model shape x weight type it boots the virt kernel in QEMU with `-icount shift=0`
+(exact, repeatable instruction counts), puts model.bin + tokenizer.bin straight into guest
+RAM with `-device loader` (USB speed does not matter) and runs the kernel's `bench` mode
+(runtime/app/kernel/icount_bench.cpp), which reads the PMU's INST_RETIRED around:
+one decode step at context 64, one at context 1024, and one 64-token prefill chunk.
+Models come from make_bench_models.py (random weights, the seed's two shapes). A baseline
+run (impl=baseline: f16 one row at a time, one accumulator - the seed's kernel) of each
+f16 model makes every figure also a ratio.
+
+Estimated Pi 4 rate = 1 / max(bytes / 4.0 GB/s, instructions / (4 cores x 1.5 GHz)),
+bytes = weight bytes streamed per token + the fp32 KV cache rows attention reads.
+
+    token_bench.py --kernel build/host/kernels/virt/runtime/boards/virt/inferpi-virt.elf \
+        [--out build/host/bench] [--models d12,supra50m] [--dtypes f16,q8_0,q4_0] [--jobs N]
+
+Writes OUT/token_bench.json and OUT/token_bench.md (the table) and prints the table.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import make_bench_models  # noqa: E402
+
+BW = 4.0e9          # usable Pi 4 DRAM bandwidth, bytes/s (docs/performance.md)
+IPS = 4 * 1.5e9     # 4 cores x 1.5 GHz x 1 instruction/cycle
+RAM_BASE, RAM_MB = 0x40000000, 2048
+SEED_F16 = {"d12": "7.2", "supra50m": "14.7-16.3"}
+# Attention windows per layer (positions a decode token reads at long context): nanochat
+# d12 SSSL with sequence 2048 -> short window 512, last layer long; Supra-50M: full.
+WINDOWS = {"d12": [512, 512, 512, 2048] * 2 + [512, 512, 512, 2048], "supra50m": [2048] * 12}
+KV_DIM = {"d12": 768, "supra50m": 256}
+QEMU = ["qemu-system-aarch64", "-M", "virt,virtualization=on", "-cpu", "cortex-a72", "-smp", "4",
+        "-m", f"{RAM_MB}M", "-icount", "shift=0", "-display", "none", "-serial", "stdio",
+        "-monitor", "none", "-nic", "none", "-no-reboot", "-semihosting"]
+
+
+def align_up(n, a):
+    return (n + a - 1) // a * a
+
+
+def run_kernel(kernel, folder, impl, timeout):
+    model = os.path.join(folder, "model.bin")
+    tok = os.path.join(folder, "tokenizer.bin")
+    ms, ts = os.path.getsize(model), os.path.getsize(tok)
+    top = RAM_BASE + (RAM_MB << 20)
+    maddr = top - align_up(ms, 2 << 20)        # the model at the top of RAM,
+    taddr = maddr - align_up(ts, 2 << 20)      # the tokenizer under it
+    args = QEMU + ["-kernel", kernel,
+                   "-device", f"loader,file={model},addr={maddr:#x},force-raw=on",
+                   "-device", f"loader,file={tok},addr={taddr:#x},force-raw=on",
+                   "-append", f"bench model={maddr:#x}:{ms} tokenizer={taddr:#x}:{ts} impl={impl}"]
+    p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=timeout)
+    out = p.stdout + p.stderr
+    if p.returncode != 0 or "BENCH done" not in out:
+        raise RuntimeError(f"{folder} impl={impl}: QEMU exit {p.returncode}\n{out[-3000:]}\n"
+                           f"command: {' '.join(args)}")
+    info = dict(kv.split("=", 1) for kv in re.search(r"BENCH model (.*)", out).group(1).split())
+    phases = []
+    for m in re.finditer(r"BENCH phase=(\w+) context=(\d+) tokens=(\d+) instructions=(\d+)", out):
+        phases.append({"phase": m.group(1), "context": int(m.group(2)), "tokens": int(m.group(3)),
+                       "instructions": int(m.group(4))})
+    counter = re.search(r"BENCH counter=(\S+)", out).group(1)
+    return info, phases, counter
+
+
+def kv_bytes(model, context):
+    return sum(min(context, w) for w in WINDOWS[model]) * KV_DIM[model] * 2 * 4
+
+
+def rate(nbytes, instr):
+    return 1.0 / max(nbytes / BW, instr / IPS)
+
+
+def summarize(model, dtype, impl, info, phases, weights_streamed):
+    wb = int(info["weight_bytes"])
+    d64 = next(p for p in phases if p["phase"] == "decode" and p["context"] == 64)
+    d1k = next(p for p in phases if p["phase"] == "decode" and p["context"] == 1024)
+    pre = next(p for p in phases if p["phase"] == "prefill")
+    pre_tok = pre["instructions"] / pre["tokens"]
+    row = {"model": model, "dtype": dtype, "kernel": impl, "weight_bytes": wb,
+           "weights_streamed": weights_streamed,
+           "decode64_instructions": d64["instructions"],
+           "decode1024_instructions": d1k["instructions"],
+           "prefill_instructions_per_token": pre_tok,
+           "decode64_per_weight": d64["instructions"] / weights_streamed,
+           "kv_bytes_64": kv_bytes(model, 64), "kv_bytes_1024": kv_bytes(model, 1024),
+           "prefill_bytes_per_token": wb / pre["tokens"],
+           "prefill_over_decode": pre_tok / d64["instructions"]}
+    row["est_tok_s_64"] = rate(wb + row["kv_bytes_64"], d64["instructions"])
+    row["est_tok_s_1024"] = rate(wb + row["kv_bytes_1024"], d1k["instructions"])
+    row["est_prefill_tok_s"] = rate(row["prefill_bytes_per_token"], pre_tok)
+    return row
+
+
+def table(rows):
+    base = {r["model"]: r for r in rows if r["kernel"] == "baseline"}
+    head = ("| model | weights | kernel | decode@64 instr (M) | instr/weight | vs baseline | "
+            "decode@1024 instr (M) | weight MB/token | KV MB @64 / @1024 | est. Pi 4 tok/s @64 | "
+            "@1024 | seed f16 tok/s | prefill instr/token (M) | prefill/decode | "
+            "prefill MB/token | est. Pi 4 prefill tok/s |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        b = base.get(r["model"])
+        ratio = r["decode64_instructions"] / b["decode64_instructions"] if b else float("nan")
+        lines.append(
+            f"| {r['model']} | {r['dtype']} | {r['kernel']} | {r['decode64_instructions'] / 1e6:.1f} | "
+            f"{r['decode64_per_weight']:.3f} | {ratio:.2f} | {r['decode1024_instructions'] / 1e6:.1f} | "
+            f"{r['weight_bytes'] / 1e6:.1f} | {r['kv_bytes_64'] / 1e6:.1f} / {r['kv_bytes_1024'] / 1e6:.1f} | "
+            f"{r['est_tok_s_64']:.1f} | {r['est_tok_s_1024']:.1f} | {SEED_F16[r['model']]} | "
+            f"{r['prefill_instructions_per_token'] / 1e6:.1f} | {r['prefill_over_decode']:.2f} | "
+            f"{r['prefill_bytes_per_token'] / 1e6:.2f} | {r['est_prefill_tok_s']:.0f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--kernel", required=True, help="the virt kernel ELF")
+    ap.add_argument("--out", default="build/host/bench")
+    ap.add_argument("--models", default="d12,supra50m")
+    ap.add_argument("--dtypes", default="f16,q8_0,q4_0")
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--jobs", type=int, default=1, help="QEMU instances at once (each one host core)")
+    ap.add_argument("--timeout", type=float, default=1800)
+    a = ap.parse_args(argv)
+    models_dir = os.path.join(a.out, "models")
+    runs = []
+    for model in a.models.split(","):
+        dtypes = a.dtypes.split(",")
+        if not a.no_baseline:
+            runs.append((model, "f16", "baseline"))
+        runs += [(model, dt, "best") for dt in dtypes]
+    for model, dt, _ in runs:  # generate first (numpy, one at a time: d12 f32 is 1.1 GB)
+        make_bench_models.ensure(models_dir, model, dt)
+
+    def one(run):
+        model, dt, impl = run
+        folder = os.path.join(models_dir, f"{model}-{dt}")
+        print(f"token_bench: {model} {dt} {impl} ...", flush=True)
+        return run, run_kernel(a.kernel, folder, impl, a.timeout)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        results = dict(pool.map(one, runs))
+    rows, counters = [], set()
+    for model in a.models.split(","):
+        f16 = results.get((model, "f16", "best")) or results.get((model, "f16", "baseline"))
+        weights = int(f16[0]["weight_bytes"]) // 2 if f16 else None
+        for (m, dt, impl), (info, phases, counter) in results.items():
+            if m != model:
+                continue
+            counters.add(counter)
+            rows.append(summarize(m, dt, impl, info, phases,
+                                  weights or int(info["weight_bytes"])))
+    text = table(rows)
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "token_bench.json"), "w") as f:
+        json.dump({"pmu_counter": sorted(counters), "bandwidth": BW, "ips": IPS, "rows": rows}, f,
+                  indent=1)
+    with open(os.path.join(a.out, "token_bench.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)
+    print(f"(PMU counter: {', '.join(sorted(counters))}; JSON: {os.path.join(a.out, 'token_bench.json')})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
