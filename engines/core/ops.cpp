@@ -2,6 +2,7 @@
 
 #include "engines/core/kernels.h"
 #include "runtime/core/kmath.h"
+#include "runtime/core/parallel.h"
 
 namespace inferpi {
 
@@ -140,6 +141,34 @@ void attend(float* out, const float* q, const float* k_base, const float* v_base
     const float* v = v_base + size_t(p) * size_t(kv_stride);
     float w = scores[p];
     for (int d = 0; d < head_dim; d++) out[d] += w * v[d];
+  }
+}
+
+namespace {
+void attend_pairs(void* ctx, int64_t begin, int64_t end, int worker) {
+  const AttentionChunk& a = *static_cast<AttentionChunk*>(ctx);
+  const int q_dim = a.n_heads * a.head_dim, kv_dim = a.n_kv_heads * a.head_dim;
+  const int group = a.n_heads / a.n_kv_heads;
+  float* scores = a.scores + size_t(worker % kAttentionWorkers) * size_t(a.context);
+  for (int64_t i = begin; i < end; i++) {
+    const int t = int(i / a.n_heads), h = int(i % a.n_heads);
+    const int p = a.pos0 + t;
+    const int first = a.window > 0 && p > a.window ? p - a.window : 0;
+    const size_t kv_off = size_t(h / group) * size_t(a.head_dim);
+    attend(a.out + size_t(t) * q_dim + h * a.head_dim, a.q + size_t(t) * q_dim + h * a.head_dim,
+           a.k + kv_off, a.v + kv_off, kv_dim, a.head_dim, first, p, a.scale, scores);
+  }
+}
+}  // namespace
+
+void attend_chunk(const AttentionChunk& a, int n) {
+  const int64_t pairs = int64_t(n) * a.n_heads;
+  // Multiply-adds of the whole chunk (scores + weighted sum); small ones stay on this core.
+  const int64_t work = pairs * int64_t(a.pos0 + n) * a.head_dim * 2;
+  if (work < 64 * 1024 || worker_count() > kAttentionWorkers) {
+    attend_pairs(const_cast<AttentionChunk*>(&a), 0, pairs, 0);
+  } else {
+    parallel_for(pairs, 1, attend_pairs, const_cast<AttentionChunk*>(&a));
   }
 }
 

@@ -48,6 +48,25 @@ void rope_half_split(float* head, const float* cos_t, const float* sin_t, int ro
 void attend(float* out, const float* q, const float* k_base, const float* v_base, int kv_stride,
             int head_dim, int first, int last, float scale, float* scores);
 
+// Attention of a chunk of n tokens at positions pos0.. over every query head, the
+// (token, head) pairs split over the worker pool (each pair is independent, so the result
+// is the same on any number of workers; one barrier). Query head h reads KV head
+// h / (n_heads / n_kv_heads). window > 0 limits token p to keys [p - window, p] (nanochat's
+// sliding windows); 0 = all of [0, p].
+struct AttentionChunk {
+  float* out;      // [n][n_heads * head_dim]
+  const float* q;  // [n][n_heads * head_dim]
+  const float* k;  // one layer's key cache: position p at k + p * kv_dim
+  const float* v;  // one layer's value cache, same layout
+  int n_heads, n_kv_heads, head_dim;
+  int pos0, window;
+  float scale;
+  float* scores;  // scratch: kAttentionWorkers * context floats
+  int context;
+};
+constexpr int kAttentionWorkers = 8;  // scratch rows; the pools have at most 8 workers
+void attend_chunk(const AttentionChunk& a, int n);
+
 float dot(const float* a, const float* b, int n);
 
 }  // namespace ops

@@ -158,16 +158,9 @@ void Gpt2Engine::attention(const Layer& L, int layer, const int* tokens, int n) 
   }
   // Causal attention with this layer's inclusive window: keys [p - window, p].
   const float scale = 1.0f / kmath::sqrtf(float(hd));
-  const int window = cfg_.window[layer];
-  for (int t = 0; t < n; t++) {
-    const int p = pos_ + t;
-    const int first = window > 0 && p > window ? p - window : 0;
-    for (int h = 0; h < H; h++) {
-      const int g = h / (H / KV);  // GQA: consecutive query heads share a KV head
-      ops::attend(y_ + size_t(t) * D + h * hd, q_ + size_t(t) * D + h * hd, kc + g * hd,
-                  vc + g * hd, kv_dim, hd, first, p, scale, scores_);
-    }
-  }
+  ops::AttentionChunk att{y_,    q_,      kc,  vc, H, KV, hd, pos_, cfg_.window[layer],
+                          scale, scores_, ctx_};
+  ops::attend_chunk(att, n);
   ops::matmul(h_, L.c_proj, y_, n);
   for (int i = 0; i < n * D; i++) x_[i] += h_[i];
 }
@@ -277,7 +270,7 @@ Status Gpt2Engine::init(const ModelFiles& files, const EngineOptions& options, A
   y_ = arena.alloc_array<float>(C * D);
   hid_ = arena.alloc_array<float>(C * cfg_.hidden);
   backout_ = arena.alloc_array<float>(C * D);
-  scores_ = arena.alloc_array<float>(size_t(ctx_));
+  scores_ = arena.alloc_array<float>(size_t(ops::kAttentionWorkers) * size_t(ctx_));
   ve_row_ = arena.alloc_array<float>(size_t(kv_dim));
   chunk_logits_ = arena.alloc_array<float>(C * PV);
   logits_ = arena.alloc_array<float>(size_t(cfg_.vocab_size));

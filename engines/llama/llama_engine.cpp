@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "engines/core/ops.h"
 #include "engines/llama/llama_format.h"
 #include "engines/tokenizers/bpe_tokenizer.h"
 #include "runtime/core/kstring.h"
@@ -36,7 +37,7 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   s.att = arena.alloc_array<float>(T * q_dim);
   s.hb = arena.alloc_array<float>(T * F);
   s.hb2 = arena.alloc_array<float>(T * F);
-  s.scores = arena.alloc_array<float>(size_t(context_));
+  s.scores = arena.alloc_array<float>(size_t(ops::kAttentionWorkers) * size_t(context_));
   s.rope_cos = arena.alloc_array<float>(T * hs / 2);
   s.rope_sin = arena.alloc_array<float>(T * hs / 2);
   s.logits = arena.alloc_array<float>(size_t(config_.vocab_size));

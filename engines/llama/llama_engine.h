@@ -18,7 +18,7 @@ struct LlamaState {
   float* att;          // [T, H*hs] attention output (all heads)
   float* hb;           // [T, F] gate
   float* hb2;          // [T, F] up
-  float* scores;       // [context] attention weights of one head
+  float* scores;       // [kAttentionWorkers, context] attention weights, one row per worker
   float* rope_cos;     // [T, hs/2]
   float* rope_sin;     // [T, hs/2]
   float* key_cache;    // [L, context, KV*hs]

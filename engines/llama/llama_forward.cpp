@@ -13,7 +13,6 @@ void LlamaEngine::forward_chunk(const int* tokens, int T, int pos0, float* chunk
   LlamaState& s = state_;
   const int D = c.dim, F = c.hidden_dim, hs = c.head_dim;
   const int q_dim = c.n_heads * hs, kv_dim = c.n_kv_heads * hs;
-  const int kv_mul = c.n_heads / c.n_kv_heads;  // query heads per KV head (GQA)
   const float scale = 1.0f / kmath::sqrtf(float(hs));
   const size_t layer_cache = size_t(context_) * size_t(kv_dim);
 
@@ -54,14 +53,9 @@ void LlamaEngine::forward_chunk(const int* tokens, int T, int pos0, float* chunk
       memcpy(value_cache + at, v, size_t(kv_dim) * sizeof(float));
     }
     // Causal attention: query head h of token t reads KV head h / kv_mul at 0..pos0+t.
-    for (int t = 0; t < T; t++) {
-      for (int h = 0; h < c.n_heads; h++) {
-        size_t kv_off = size_t(h / kv_mul) * size_t(hs);
-        ops::attend(s.att + size_t(t) * q_dim + h * hs, s.q + size_t(t) * q_dim + h * hs,
-                    key_cache + kv_off, value_cache + kv_off, kv_dim, hs, 0, pos0 + t, scale,
-                    s.scores);
-      }
-    }
+    ops::AttentionChunk att{s.att, s.q,  key_cache, value_cache, c.n_heads, c.n_kv_heads,
+                            hs,    pos0, 0,         scale,       s.scores,  context_};
+    ops::attend_chunk(att, T);
     // Output projection and residual.
     ops::matmul(s.xb, w.wo, s.att, T);
     ops::add(s.x, s.xb, T * D);

@@ -28,7 +28,7 @@ from qemu_session import QemuSession  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 PROMPT = "Recite Genesis 1:1"
-MAX_TOKENS = 4
+MAX_TOKENS = 32  # greedy tokens compared with the host CLI, token for token
 MENU = r"Choose a model \[1-(\d+)\]"
 TURN_TIMEOUT = 900
 

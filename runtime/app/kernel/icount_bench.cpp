@@ -45,34 +45,40 @@ void make_tokens(int* out, int n, int vocab) {
 
 // Runs `skip` unmeasured positions, then `n` tokens, twice: a warm-up and the measured run.
 void measure(Engine& e, const char* phase, int skip, const int* tokens, int n) {
-  uint64_t per_core[kMaxCores] = {};
-  uint64_t total = 0;
-  bool wrapped = false;
+  pmu::Reading r[kMaxCores];
   for (int run = 0; run < 2; run++) {
     e.reset();
     Status st = e.skip_for_benchmark(skip);
     if (!st) fail(phase, st);
     pmu::start_on_all_cores();
     st = e.forward(tokens, n);
-    total = pmu::read_all_cores(per_core, kMaxCores, &wrapped);
+    pmu::read_all_cores(r, kMaxCores);
     if (!st) fail(phase, st);
   }
-  // Machine-wide counter (QEMU): core 0's reading already is the sum over the cores.
-  if (g_machine_wide) total = per_core[0];
-  if (wrapped) {
-    kprint("BENCH error %s: a 32-bit event counter overflowed; measure a shorter phase\n", phase);
-    kernel_exit(1);
+  uint64_t total = 0;
+  if (g_machine_wide) {
+    // QEMU: core 0's counter already holds every core's instructions; 32-bit wraps are
+    // resolved with the cycle counter, which -icount shift=0 keeps in step.
+    total = pmu::resolve_wraps(r[0]);
+  } else {
+    for (int i = 0; i < worker_count() && i < kMaxCores; i++) {
+      if (r[i].wrapped) {
+        kprint("BENCH error %s: core %d's 32-bit counter overflowed; measure less\n", phase, i);
+        kernel_exit(1);
+      }
+      total += r[i].instructions;
+    }
   }
   if (total == 0) {
     kprint("BENCH error %s: the PMU counted no instructions (QEMU needs -icount shift=0)\n", phase);
     kernel_exit(1);
   }
-  kprint("BENCH phase=%s context=%d tokens=%d instructions=%llu", phase, skip + n, n,
-         (unsigned long long)total);
+  kprint("BENCH phase=%s context=%d tokens=%d instructions=%llu cycles=%llu", phase, skip + n, n,
+         (unsigned long long)total, (unsigned long long)r[0].cycles);
   if (!g_machine_wide) {
-    kprint(" per_core=%llu,%llu,%llu,%llu", (unsigned long long)per_core[0],
-           (unsigned long long)per_core[1], (unsigned long long)per_core[2],
-           (unsigned long long)per_core[3]);
+    kprint(" per_core=%llu,%llu,%llu,%llu", (unsigned long long)r[0].instructions,
+           (unsigned long long)r[1].instructions, (unsigned long long)r[2].instructions,
+           (unsigned long long)r[3].instructions);
   }
   kprint("\n");
 }
