@@ -355,55 +355,180 @@ inline float32x4_t scales4(const uint8_t* b0, const uint8_t* b1, const uint8_t* 
   return vcvt_f32_f16(vreinterpret_f16_u16(h));
 }
 
+// Decode shape: 4 rows x 1 token (its Q8_0 blocks q, d, s), out[r] for r < 4. Per block, the x
+// loads are shared by the 4 rows; lane r of every vector below is row r.
 template <bool kQ4>
-void rows_quant(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
+inline void quant4x1(const uint8_t* w0, size_t rb, const int8_t* q, const float* d,
+                     const int32_t* s, int64_t nb, float* out) {
+  constexpr int64_t kBlk = kQ4 ? 18 : 34;
+  const uint8_t *w1 = w0 + rb, *w2 = w1 + rb, *w3 = w2 + rb;
+  float32x4_t acc = vdupq_n_f32(0);
+  for (int64_t b = 0; b < nb; b++) {
+    int8x16_t x0 = vld1q_s8(q + b * 32), x1 = vld1q_s8(q + b * 32 + 16);
+    const uint8_t *b0 = w0 + b * kBlk, *b1 = w1 + b * kBlk, *b2 = w2 + b * kBlk,
+                  *b3 = w3 + b * kBlk;
+    int32x4_t i0, i1, i2, i3;
+    if constexpr (kQ4) {
+      i0 = idot_q4(b0, x0, x1), i1 = idot_q4(b1, x0, x1);
+      i2 = idot_q4(b2, x0, x1), i3 = idot_q4(b3, x0, x1);
+    } else {
+      i0 = idot_q8(b0, x0, x1), i1 = idot_q8(b1, x0, x1);
+      i2 = idot_q8(b2, x0, x1), i3 = idot_q8(b3, x0, x1);
+    }
+    int32x4_t isum = vpaddq_s32(vpaddq_s32(i0, i1), vpaddq_s32(i2, i3));  // lane = row
+    if constexpr (kQ4) isum = vsubq_s32(isum, vdupq_n_s32(8 * s[b]));
+    float32x4_t dd = vmulq_n_f32(scales4(b0, b1, b2, b3), d[b]);
+    acc = vfmaq_f32(acc, dd, vcvtq_f32_s32(isum));
+  }
+  vst1q_f32(out, acc);
+}
+
+// Prefill shape: 4 rows x 4 tokens (tokens t0 .. t0 + 3 of `a`), out[t * os + r]. Each
+// 32-block of the four rows is loaded (Q4_0: unpacked) and its scales widened once, then
+// multiplied with the 4 tokens' Q8_0 blocks. Per (row, token) the arithmetic is the
+// matvec's (exact block dot, then acc = fma(d_w * d_x, isum, acc) in block order), so
+// prefill equals decode to the bit.
+//
+// Written out so that every instruction counts. Per 32-block: the 4 rows' f16 scales
+// gathered and widened (5 instructions), their weights loaded (Q8_0: 4 loads; Q4_0: 4 loads
+// + 16 AND/USHR/SUB to signed nibbles n - 8, so the block dot needs no per-token -8 fold;
+// |(n-8)*q| <= 8*127, four products per int16 lane fit), the 4 tokens' d_x loaded (4); then
+// per token: 1 load of its 32 q, per row 4 multiplies (SMULL/SMLAL/SMLAL2) and 2 (Q8_0) or
+// 1 (Q4_0) pairwise long adds, 3 ADDP (lane = row), SCVTF, FMUL (d_w * d_x), FMLA; 2 for
+// the loop: 139 instructions per 512 multiply-adds for both types (decode: about 55-59 per
+// 128).
+// Registers: v0-v3 accumulators (token t), v4-v7 block sums (row r), v8-v15 products,
+// v16-v23 weights (row r: v16+2r elements 0..15, v17+2r elements 16..31), v24 scales,
+// v25 d_w * d_x, v26/v27 the token's q, v28-v31 d_x of tokens 0-3, Q4_0: v14 0x0f, v15 8.
+// clang-format off
+#define INFERPI_QW8(R, WP, LO, HI)                                                  \
+  "ld1 {v24.h}[" #R "], [%[" WP "]], #2\n"                                          \
+  "ld1 {" LO ".16b, " HI ".16b}, [%[" WP "]], #32\n"
+#define INFERPI_QW4(R, WP, LO, HI)                                                  \
+  "ld1 {v24.h}[" #R "], [%[" WP "]], #2\n"                                          \
+  "ld1 {" HI ".16b}, [%[" WP "]], #16\n"                                            \
+  "and " LO ".16b, " HI ".16b, v14.16b\n ushr " HI ".16b, " HI ".16b, #4\n"         \
+  "sub " LO ".16b, " LO ".16b, v15.16b\n sub " HI ".16b, " HI ".16b, v15.16b\n"
+#define INFERPI_QROW8(LO, HI, P0, P1, I)                                            \
+  "smull " P0 ".8h, " LO ".8b, v26.8b\n smlal2 " P0 ".8h, " LO ".16b, v26.16b\n"   \
+  "smull " P1 ".8h, " HI ".8b, v27.8b\n smlal2 " P1 ".8h, " HI ".16b, v27.16b\n"   \
+  "saddlp " I ".4s, " P0 ".8h\n sadalp " I ".4s, " P1 ".8h\n"
+#define INFERPI_QROW4(LO, HI, P, I)                                                 \
+  "smull " P ".8h, " LO ".8b, v26.8b\n smlal2 " P ".8h, " LO ".16b, v26.16b\n"     \
+  "smlal " P ".8h, " HI ".8b, v27.8b\n smlal2 " P ".8h, " HI ".16b, v27.16b\n"     \
+  "saddlp " I ".4s, " P ".8h\n"
+#define INFERPI_QTOKEN(XP, DX, ACC, ROWS)                                           \
+  "ld1 {v26.16b, v27.16b}, [%[" XP "]], #32\n" ROWS                                 \
+  "addp v4.4s, v4.4s, v5.4s\n addp v6.4s, v6.4s, v7.4s\n addp v4.4s, v4.4s, v6.4s\n" \
+  "scvtf v4.4s, v4.4s\n fmul v25.4s, v24.4s, " DX ".s[0]\n"                         \
+  "fmla " ACC ".4s, v25.4s, v4.4s\n"
+#define INFERPI_QROWS8                                                              \
+  INFERPI_QROW8("v16", "v17", "v8", "v9", "v4")                                     \
+  INFERPI_QROW8("v18", "v19", "v10", "v11", "v5")                                   \
+  INFERPI_QROW8("v20", "v21", "v12", "v13", "v6")                                   \
+  INFERPI_QROW8("v22", "v23", "v14", "v15", "v7")
+#define INFERPI_QROWS4                                                              \
+  INFERPI_QROW4("v16", "v17", "v8", "v4")                                           \
+  INFERPI_QROW4("v18", "v19", "v9", "v5")                                           \
+  INFERPI_QROW4("v20", "v21", "v10", "v6")                                          \
+  INFERPI_QROW4("v22", "v23", "v11", "v7")
+// d_x of tokens 1-3 at byte offsets o1-o3 from token 0's, which advances by one float.
+#define INFERPI_QDX                                                                 \
+  "ldr s29, [%[d0], %[o1]]\n ldr s30, [%[d0], %[o2]]\n ldr s31, [%[d0], %[o3]]\n"   \
+  "ldr s28, [%[d0]], #4\n"
+#define INFERPI_QLOOP(SETUP, WEIGHTS, ROWS)                                         \
+  asm volatile(                                                                     \
+      "movi v0.4s, #0\n mov v1.16b, v0.16b\n mov v2.16b, v0.16b\n"                  \
+      "mov v3.16b, v0.16b\n" SETUP                                                  \
+      "1:\n" WEIGHTS "fcvtl v24.4s, v24.4h\n" INFERPI_QDX                           \
+      INFERPI_QTOKEN("x0", "v28", "v0", ROWS) INFERPI_QTOKEN("x1", "v29", "v1", ROWS) \
+      INFERPI_QTOKEN("x2", "v30", "v2", ROWS) INFERPI_QTOKEN("x3", "v31", "v3", ROWS) \
+      "subs %[k], %[k], #1\n b.ne 1b\n"                                             \
+      "st1 {v0.4s-v3.4s}, [%[acc]]\n"                                               \
+      : [w0] "+r"(p0), [w1] "+r"(p1), [w2] "+r"(p2), [w3] "+r"(p3), [x0] "+r"(x0),   \
+        [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [d0] "+r"(d0), [k] "+r"(k)      \
+      : [acc] "r"(ap), [o1] "r"(o1), [o2] "r"(o2), [o3] "r"(o3)                     \
+      : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9",  \
+        "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", \
+        "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31")
+// clang-format on
+
+template <bool kQ4>
+void quant4x4(const uint8_t* w0, size_t rb, const Acts& a, int t0, float* out, int64_t os) {
+  const int64_t nb = a.cols / 32;
+  alignas(16) float acc[4][4] = {};
+  const uint8_t *p0 = w0, *p1 = w0 + rb, *p2 = w0 + 2 * rb, *p3 = w0 + 3 * rb;
+  const int8_t* x0 = a.q + t0 * a.cols;
+  const int8_t *x1 = x0 + a.cols, *x2 = x1 + a.cols, *x3 = x2 + a.cols;
+  const float* d0 = a.d + t0 * nb;
+  const int64_t o1 = nb * 4, o2 = 2 * o1, o3 = 3 * o1;
+  float* ap = &acc[0][0];
+  int64_t k = nb;
+  if (k > 0) {
+    if constexpr (kQ4) {
+      INFERPI_QLOOP("movi v14.16b, #0x0f\n movi v15.16b, #8\n",
+                    INFERPI_QW4(0, "w0", "v16", "v17") INFERPI_QW4(1, "w1", "v18", "v19")
+                        INFERPI_QW4(2, "w2", "v20", "v21") INFERPI_QW4(3, "w3", "v22", "v23"),
+                    INFERPI_QROWS4);
+    } else {
+      INFERPI_QLOOP("",
+                    INFERPI_QW8(0, "w0", "v16", "v17") INFERPI_QW8(1, "w1", "v18", "v19")
+                        INFERPI_QW8(2, "w2", "v20", "v21") INFERPI_QW8(3, "w3", "v22", "v23"),
+                    INFERPI_QROWS8);
+    }
+  }
+  for (int t = 0; t < 4; t++) memcpy(out + t * os, acc[t], sizeof acc[t]);
+}
+
+// Rows [r0, r1) for all tokens of `a`: 4 rows at a time, then the last (r1 - r0) % 4 rows
+// one by one. kPrefill: 4 tokens at a time with quant4x4 first, the last n % 4 tokens with
+// the decode kernel. Two separate functions so that the decode loop keeps its registers
+// (inlined together, GCC spills in it); `a`'s fields are copied to locals for the same
+// reason (the asm's memory clobber would force reloads).
+template <bool kQ4, bool kPrefill>
+__attribute__((noinline)) void quant_rows(const Tensor& W, const Acts& a, float* out, int64_t os,
+                                          int64_t r0, int64_t r1) {
   constexpr int64_t kBlk = kQ4 ? 18 : 34;
   const int64_t nb = a.cols / 32;
   const size_t rb = size_t(nb * kBlk);
+  const int8_t* q = a.q;
+  const float* d = a.d;
+  const int32_t* s = a.s;
+  const int64_t cols = a.cols;
+  const int n = a.n;
   int64_t r = r0;
   for (; r + 4 <= r1; r += 4) {
     const uint8_t* w0 = W.data + size_t(r) * rb;
-    const uint8_t *w1 = w0 + rb, *w2 = w1 + rb, *w3 = w2 + rb;
-    for (int t = 0; t < a.n; t++) {
-      const int8_t* q = a.q + t * a.cols;
-      const float* d = a.d + t * nb;
-      const int32_t* s = a.s + t * nb;
-      float32x4_t acc = vdupq_n_f32(0);
-      for (int64_t b = 0; b < nb; b++) {
-        int8x16_t x0 = vld1q_s8(q + b * 32), x1 = vld1q_s8(q + b * 32 + 16);
-        const uint8_t *b0 = w0 + b * kBlk, *b1 = w1 + b * kBlk, *b2 = w2 + b * kBlk,
-                      *b3 = w3 + b * kBlk;
-        int32x4_t i0, i1, i2, i3;
-        if constexpr (kQ4) {
-          i0 = idot_q4(b0, x0, x1), i1 = idot_q4(b1, x0, x1);
-          i2 = idot_q4(b2, x0, x1), i3 = idot_q4(b3, x0, x1);
-        } else {
-          i0 = idot_q8(b0, x0, x1), i1 = idot_q8(b1, x0, x1);
-          i2 = idot_q8(b2, x0, x1), i3 = idot_q8(b3, x0, x1);
-        }
-        int32x4_t isum = vpaddq_s32(vpaddq_s32(i0, i1), vpaddq_s32(i2, i3));  // lane = row
-        if constexpr (kQ4) isum = vsubq_s32(isum, vdupq_n_s32(8 * s[b]));
-        float32x4_t dd = vmulq_n_f32(scales4(b0, b1, b2, b3), d[b]);
-        acc = vfmaq_f32(acc, dd, vcvtq_f32_s32(isum));
-      }
-      vst1q_f32(out + t * os + r, acc);
-    }
+    int t = 0;
+    if constexpr (kPrefill)
+      for (; t + 4 <= n; t += 4) quant4x4<kQ4>(w0, rb, a, t, out + t * os + r, os);
+    for (; t < n; t++)
+      quant4x1<kQ4>(w0, rb, q + t * cols, d + t * nb, s + t * nb, nb, out + t * os + r);
   }
   for (; r < r1; r++) {
     const uint8_t* w = W.data + size_t(r) * rb;
-    for (int t = 0; t < a.n; t++) {
-      const int8_t* q = a.q + t * a.cols;
+    for (int t = 0; t < n; t++) {
+      const int8_t* xq = q + t * cols;
       float acc = 0;
       for (int64_t b = 0; b < nb; b++) {
         const uint8_t* blk = w + b * kBlk;
-        int8x16_t x0 = vld1q_s8(q + b * 32), x1 = vld1q_s8(q + b * 32 + 16);
+        int8x16_t x0 = vld1q_s8(xq + b * 32), x1 = vld1q_s8(xq + b * 32 + 16);
         int32_t isum = vaddvq_s32(kQ4 ? idot_q4(blk, x0, x1) : idot_q8(blk, x0, x1));
-        if constexpr (kQ4) isum -= 8 * a.s[t * nb + b];
+        if constexpr (kQ4) isum -= 8 * s[t * nb + b];
         float dw = vgetq_lane_f32(F16W::load1(blk, 0), 0);
-        acc = __builtin_fmaf(dw * a.d[t * nb + b], float(isum), acc);
+        acc = __builtin_fmaf(dw * d[t * nb + b], float(isum), acc);
       }
       out[t * os + r] = acc;
     }
+  }
+}
+
+template <bool kQ4>
+void rows_quant(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
+  if (a.n >= 4) {
+    quant_rows<kQ4, true>(W, a, out, os, r0, r1);
+  } else {
+    quant_rows<kQ4, false>(W, a, out, os, r0, r1);
   }
 }
 

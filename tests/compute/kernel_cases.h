@@ -195,4 +195,51 @@ inline int check_kernels() {
   return failures;
 }
 
+// Quantized prefill (matmul over a chunk of up to 64 tokens): the NEON kernel works on
+// blocks of 4 rows x 4 tokens, so rows that are not a multiple of 4 and token counts that
+// are not a multiple of 4 take the edge paths. Every (row, token) must equal the scalar
+// kernel's and the token's own matvec bit for bit (serial and parallel).
+inline int check_quant_prefill() {
+  int failures = 0;
+  auto fail = [&](const char* what, DType type, Shape s, int n, int64_t i, float a, float b) {
+    if (failures++ < 20)
+      std::printf("FAIL prefill %s: %s %lldx%lld n=%d index %lld: %.9g vs %.9g\n", what,
+                  dtype_name(type), (long long)s.rows, (long long)s.cols, n, (long long)i,
+                  double(a), double(b));
+  };
+  const Shape shapes[] = {{1, 32}, {5, 64}, {7, 96}, {18, 160}, {35, 1056}, {70, 64}};
+  const int counts[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 31, 64};
+  uint32_t seed = 1000;
+  for (DType type : {DType::Q8_0, DType::Q4_0}) {
+    for (Shape s : shapes) {
+      Matrix m = random_matrix(type, s.rows, s.cols, seed++);
+      for (int n : counts) {
+        std::vector<float> x = random_vector(s.cols * n, seed++);
+        for (int t = 1; t < n; t += 3) x[size_t(t * s.cols)] *= 1e4f;  // very different d_x
+        auto best = run_matmul(m.t, x, n, kernels::Impl::Best);
+        auto scal = run_matmul(m.t, x, n, kernels::Impl::Scalar);
+        kernels::set_serial(true);
+        auto serial = run_matmul(m.t, x, n, kernels::Impl::Best);
+        kernels::set_serial(false);
+        for (size_t i = 0; i < best.size(); i++) {
+          if (std::memcmp(&best[i], &scal[i], 4))
+            fail("best!=scalar", type, s, n, int64_t(i), best[i], scal[i]);
+          if (std::memcmp(&best[i], &serial[i], 4))
+            fail("parallel!=serial", type, s, n, int64_t(i), best[i], serial[i]);
+        }
+        for (int t = 0; t < n; t++) {
+          std::vector<float> xt(x.begin() + t * s.cols, x.begin() + (t + 1) * s.cols);
+          auto mv = run_matmul(m.t, xt, 1, kernels::Impl::Best);
+          for (int64_t r = 0; r < s.rows; r++) {
+            float got = best[size_t(t * s.rows + r)];
+            if (std::memcmp(&got, &mv[size_t(r)], 4))
+              fail("matmul!=matvec", type, s, n, t * s.rows + r, got, mv[size_t(r)]);
+          }
+        }
+      }
+    }
+  }
+  return failures;
+}
+
 }  // namespace inferpi::testing

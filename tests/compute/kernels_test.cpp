@@ -13,6 +13,10 @@ namespace inferpi {
 
 TEST(Kernels, MatchReferenceOnOddShapes) { EXPECT_EQ(testing::check_kernels(), 0); }
 
+TEST(Kernels, QuantPrefillMatchesDecodeOnOddShapes) {
+  EXPECT_EQ(testing::check_quant_prefill(), 0);
+}
+
 TEST(Kernels, QuantizeQ8RoundsHalfAwayFromZero) {
   // amax 127 -> d = 1, so x*id = x exactly: halves must round away from zero.
   float x[32] = {127, 0.5f, -0.5f, 1.5f, -1.5f, 2.5f, -2.5f, 126.5f, -126.5f};

@@ -1,6 +1,7 @@
 // NEON kernels against the scalar reference under qemu-aarch64 -cpu cortex-a72: every
 // kernel bit for bit (same arithmetic order by design), the Q8_0 activation quantizer bit
-// for bit, and matmul against matvec (tests/compute/kernel_cases.h).
+// for bit, and matmul against matvec, also for quantized prefill chunks of 1-64 tokens
+// (tests/compute/kernel_cases.h).
 #include <arm_neon.h>
 
 #include <cstdio>
@@ -81,6 +82,7 @@ int main() {
   f += check_f16_widening();
   f += check_attention_kernels();
   f += testing::check_kernels();
+  f += testing::check_quant_prefill();
   std::printf("%s: %d failure(s)\n", f ? "FAILED" : "passed", f);
   return f ? 1 : 0;
 }
