@@ -47,7 +47,7 @@ def align_up(n, a):
     return (n + a - 1) // a * a
 
 
-def run_kernel(kernel, folder, impl, timeout):
+def run_kernel(kernel, folder, impl, timeout, long_context=1024):
     model = os.path.join(folder, "model.bin")
     tok = os.path.join(folder, "tokenizer.bin")
     ms, ts = os.path.getsize(model), os.path.getsize(tok)
@@ -57,7 +57,8 @@ def run_kernel(kernel, folder, impl, timeout):
     args = QEMU + ["-kernel", kernel,
                    "-device", f"loader,file={model},addr={maddr:#x},force-raw=on",
                    "-device", f"loader,file={tok},addr={taddr:#x},force-raw=on",
-                   "-append", f"bench model={maddr:#x}:{ms} tokenizer={taddr:#x}:{ts} impl={impl}"]
+                   "-append", f"bench model={maddr:#x}:{ms} tokenizer={taddr:#x}:{ts} impl={impl} "
+                   f"long={long_context}"]
     p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        timeout=timeout)
     out = p.stdout + p.stderr
@@ -71,6 +72,23 @@ def run_kernel(kernel, folder, impl, timeout):
                        "instructions": int(m.group(4))})
     counter = re.search(r"BENCH counter=(\S+)", out).group(1)
     return info, phases, counter
+
+
+def smoke(kernel, folder):
+    """CI check of the bench path on a small model: counts exist, are machine-wide under
+    QEMU, grow with the context and are identical on a second boot (exact counting)."""
+    runs = [run_kernel(kernel, folder, "best", 600, long_context=256) for _ in range(2)]
+    (info, phases, counter), (_, phases2, _) = runs
+    print(f"model {info['engine']} {info['dtype']}, counter {counter}")
+    for p in phases:
+        print(f"  {p['phase']:8s} context {p['context']:4d}: {p['instructions']} instructions")
+    d64, d256, pre = phases
+    assert counter == "machine-wide", "QEMU's INST_RETIRED should be machine-wide"
+    assert 0 < d64["instructions"] < d256["instructions"], "decode cost must grow with context"
+    assert pre["instructions"] > d64["instructions"], "a 64-token chunk costs more than a token"
+    assert phases == phases2, f"counts differ between two boots: {phases} vs {phases2}"
+    print("token_bench smoke: OK")
+    return 0
 
 
 def kv_bytes(model, context):
@@ -131,7 +149,11 @@ def main(argv=None):
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--jobs", type=int, default=1, help="QEMU instances at once (each one host core)")
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--smoke", metavar="MODEL_DIR",
+                    help="only check the bench path on a small model folder (CI)")
     a = ap.parse_args(argv)
+    if a.smoke:
+        return smoke(a.kernel, a.smoke)
     models_dir = os.path.join(a.out, "models")
     runs = []
     for model in a.models.split(","):

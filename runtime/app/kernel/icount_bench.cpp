@@ -3,10 +3,10 @@
 // QEMU runs the virt kernel with `-icount shift=0` (one instruction = one virtual ns, one
 // host thread: every count is exact and repeatable), puts a model straight into guest RAM
 // with `-device loader` and names it on the command line: `bench model=BASE:SIZE
-// [tokenizer=BASE:SIZE] [impl=baseline]`. This code builds the engine over those bytes and
+// [tokenizer=BASE:SIZE] [impl=baseline] [long=N]`. This code builds the engine over those bytes and
 // brackets three things with the PMU's INST_RETIRED counter on every core:
 //   decode at context 64   (63 positions skipped, then one token),
-//   decode at context 1024 (1023 positions skipped, then one token),
+//   decode at context 1024 (1023 positions skipped, then one token; `long=N` changes it),
 //   one 64-token prefill chunk from position 0,
 // each preceded by an unmeasured warm-up of the same call. The counts include everything a
 // token costs: embeddings, norms, attention, the lm_head, the worker pool's wake-ups and
@@ -102,9 +102,20 @@ void run_icount_bench() {
     kernel_exit(1);
   }
 
+  // The long context (default 1024; `long=N` for small test models).
+  char long_text[16];
+  uint64_t long_context = 1024;
+  if (bootargs::value(args, "long", long_text, sizeof(long_text)) &&
+      (!bootargs::parse_u64(long_text, &long_context) || long_context < 65 ||
+       long_context > 65536)) {
+    kprint("BENCH error setup: long=%s (expected 65..65536)\n", long_text);
+    kernel_exit(1);
+  }
+  const int long_ctx = int(long_context);
+
   Engine* engine = nullptr;
   EngineOptions options;
-  options.max_context = 1024;
+  options.max_context = long_ctx;
   Status st = create_engine(files, options, kernel_arena(), &engine);
   if (!st) fail("load", st);
   const ModelInfo& m = engine->info();
@@ -114,8 +125,9 @@ void run_icount_bench() {
       m.engine, m.architecture, m.dtype, impl, m.n_layers, m.dim, m.hidden_dim, m.n_heads,
       m.n_kv_heads, m.vocab_size, (unsigned long long)m.n_params,
       (unsigned long long)m.weight_bytes, worker_count());
-  if (engine->context_length() < 1024) {
-    kprint("BENCH error setup: the model's context is %d (< 1024)\n", engine->context_length());
+  if (engine->context_length() < long_ctx) {
+    kprint("BENCH error setup: the model's context is %d (< %d)\n", engine->context_length(),
+           long_ctx);
     kernel_exit(1);
   }
 
@@ -125,7 +137,7 @@ void run_icount_bench() {
   static int tokens[kPrefill];
   make_tokens(tokens, kPrefill, m.vocab_size);
   measure(*engine, "decode", 63, tokens, 1);
-  measure(*engine, "decode", 1023, tokens, 1);
+  measure(*engine, "decode", long_ctx - 1, tokens, 1);
   measure(*engine, "prefill", 0, tokens, kPrefill);
   kprint("BENCH done\n");
   kernel_exit(0);
