@@ -83,7 +83,7 @@ def run_kernel(kernel, folder, impl, timeout, long_context=1024):
 
 def smoke(kernel, folder):
     """CI check of the bench path on a small model: counts exist, are machine-wide under
-    QEMU, grow with the context and are identical on a second boot (exact counting)."""
+    QEMU, grow with the context and repeat on a second boot (to 10 ppm: barrier spins)."""
     runs = [run_kernel(kernel, folder, "best", 600, long_context=256) for _ in range(2)]
     (info, phases, counter), (_, phases2, _) = runs
     print(f"model {info['engine']} {info['dtype']}, counter {counter}")
@@ -93,7 +93,11 @@ def smoke(kernel, folder):
     assert counter == "machine-wide", "QEMU's INST_RETIRED should be machine-wide"
     assert 0 < d64["instructions"] < d256["instructions"], "decode cost must grow with context"
     assert pre["instructions"] > d64["instructions"], "a 64-token chunk costs more than a token"
-    assert phases == phases2, f"counts differ between two boots: {phases} vs {phases2}"
+    # Repeatable to a few instructions: only core 0's spin at each barrier depends on how
+    # QEMU interleaves the vCPUs (seen: 3 of 170 M apart between two boots on a busy host).
+    for p, q in zip(phases, phases2):
+        assert abs(p["instructions"] - q["instructions"]) <= 1e-5 * p["instructions"] + 100, \
+            f"counts differ between two boots: {phases} vs {phases2}"
     print("token_bench smoke: OK")
     return 0
 
