@@ -25,6 +25,13 @@ bool has_word(const char* args, const char* word) {
                        [&](const char* w, size_t len) { return len == n && !strncmp(w, word, n); });
 }
 
+bool has_key(const char* args, const char* key) {
+  const size_t k = strlen(key);
+  return for_each_word(args, [&](const char* w, size_t len) {
+    return len > k && w[k] == '=' && strncmp(w, key, k) == 0;
+  });
+}
+
 bool value(const char* args, const char* key, char* out, size_t cap) {
   const size_t k = strlen(key);
   bool found = false;

@@ -9,6 +9,8 @@ namespace inferpi::bootargs {
 
 // True when `word` appears as a whole word.
 bool has_word(const char* args, const char* word);
+// True when some word is `key=...` (whatever its value).
+bool has_key(const char* args, const char* key);
 // The value of `key=` (copied, NUL-terminated); false when absent or longer than cap - 1.
 bool value(const char* args, const char* key, char* out, size_t cap);
 // `key=BASE:SIZE`, both decimal or 0x-hex, SIZE > 0, no overflow: a range of memory that

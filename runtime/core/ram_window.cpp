@@ -1,5 +1,7 @@
 #include "runtime/core/ram_window.h"
 
+#include "runtime/core/bootargs.h"
+
 #include <cstring>
 
 namespace inferpi {
@@ -99,70 +101,44 @@ namespace {
 
 // "64M", "0x400000", "1G", "8192K" -> bytes. False on anything else or overflow.
 bool parse_size(const char* s, size_t len, uint64_t* out) {
-  if (len == 0) return false;
+  char digits[64];
+  if (len == 0 || len >= sizeof(digits)) return false;
   uint64_t mult = 1;
   char last = s[len - 1];
   if (last == 'K' || last == 'k') mult = 1ull << 10;
   if (last == 'M' || last == 'm') mult = 1ull << 20;
   if (last == 'G' || last == 'g') mult = 1ull << 30;
   if (mult != 1) --len;
-  unsigned base = 10;
-  if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s += 2;
-    len -= 2;
-  }
-  if (len == 0) return false;
-  uint64_t v = 0;
-  for (size_t i = 0; i < len; ++i) {
-    char c = s[i];
-    unsigned d;
-    if (c >= '0' && c <= '9') {
-      d = unsigned(c - '0');
-    } else if (base == 16 && c >= 'a' && c <= 'f') {
-      d = unsigned(c - 'a' + 10);
-    } else if (base == 16 && c >= 'A' && c <= 'F') {
-      d = unsigned(c - 'A' + 10);
-    } else {
-      return false;
-    }
-    if (v > (UINT64_MAX - d) / base) return false;
-    v = v * base + d;
-  }
-  if (v > UINT64_MAX / mult) return false;
+  memcpy(digits, s, len);
+  digits[len] = 0;
+  uint64_t v;
+  if (!bootargs::parse_u64(digits, &v) || v > UINT64_MAX / mult) return false;
   *out = v * mult;
   return true;
 }
 
 }  // namespace
 
-Status parse_memhole(const char* bootargs, bool* found, MemHole* out) {
+Status parse_memhole(const char* args, bool* found, MemHole* out) {
   *found = false;
-  static constexpr char kKey[] = "memhole=";
-  constexpr size_t kKeyLen = sizeof(kKey) - 1;
-  for (const char* p = bootargs; p && *p;) {
-    while (*p == ' ') p++;
-    const char* end = p;
-    while (*end && *end != ' ') end++;
-    if (size_t(end - p) >= kKeyLen && strncmp(p, kKey, kKeyLen) == 0) {
-      const char* v = p + kKeyLen;
-      const char* at = v;
-      while (at < end && *at != '@') at++;
-      MemHole h;
-      if (!parse_size(v, size_t(at - v), &h.size) || h.size == 0)
-        return Status::error("memhole: '%.*s' is not a size (e.g. memhole=64M or 64M@8M)",
-                             int(end - p), p);
-      if (at < end) {
-        if (!parse_size(at + 1, size_t(end - at - 1), &h.offset))
-          return Status::error("memhole: '%.*s' has no valid offset after @", int(end - p), p);
-        h.has_offset = true;
-      }
-      *out = h;
-      *found = true;
-      return Status::ok();
-    }
-    p = end;
+  char text[64];
+  if (!bootargs::value(args, "memhole", text, sizeof(text))) {
+    if (!bootargs::has_key(args, "memhole")) return Status::ok();
+    return Status::error(
+        "memhole: the value is too long to be a size (e.g. memhole=64M or 64M@8M)");
   }
+  const char* at = strchr(text, '@');
+  const size_t size_len = at ? size_t(at - text) : strlen(text);
+  MemHole h;
+  if (!parse_size(text, size_len, &h.size) || h.size == 0)
+    return Status::error("memhole: 'memhole=%s' is not a size (e.g. memhole=64M or 64M@8M)", text);
+  if (at) {
+    if (!parse_size(at + 1, strlen(at + 1), &h.offset))
+      return Status::error("memhole: 'memhole=%s' has no valid offset after @", text);
+    h.has_offset = true;
+  }
+  *out = h;
+  *found = true;
   return Status::ok();
 }
 

@@ -21,6 +21,8 @@ TEST(Bootargs, Values) {
   EXPECT_FALSE(bootargs::value("impl=123456789", "impl", v, sizeof(v)));  // too long for v
   EXPECT_TRUE(bootargs::value("impl=", "impl", v, sizeof(v)));
   EXPECT_STREQ(v, "");
+  EXPECT_TRUE(bootargs::has_key("a impl=123456789", "impl"));  // present even if too long
+  EXPECT_FALSE(bootargs::has_key("impl implx=1", "impl"));
 }
 
 TEST(Bootargs, Numbers) {
