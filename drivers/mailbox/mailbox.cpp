@@ -10,7 +10,7 @@ constexpr uint32_t STATUS_EMPTY = 1u << 30, STATUS_FULL = 1u << 31;
 constexpr uint32_t kChannelProperty = 8;
 constexpr uint32_t kResponseOk = 0x80000000, kTagResponse = 0x80000000;
 constexpr uint64_t kTimeoutUs = 100000;  // the firmware answers in well under 1 ms
-constexpr size_t kBufferBytes = 256;
+constexpr size_t kBufferBytes = Mailbox::kBufferBytes;
 constexpr uint32_t kVpuUncachedAlias = 0xc0000000;
 }  // namespace
 
@@ -20,6 +20,14 @@ Status Mailbox::init() {
   if (reinterpret_cast<uintptr_t>(buffer_.cpu) >= 0x40000000)
     return Status::error("mailbox: property buffer at %p is above 1 GB (the VPU cannot see it)",
                          buffer_.cpu);
+  return Status::ok();
+}
+
+Status Mailbox::init_early(void* buffer) {
+  const auto at = reinterpret_cast<uintptr_t>(buffer);
+  if ((at & 15) || at + kBufferBytes > 0x40000000)
+    return Status::error("mailbox: early buffer at %p not 16-byte aligned below 1 GB", buffer);
+  buffer_ = platform::DmaRegion{buffer, at, kBufferBytes};
   return Status::ok();
 }
 

@@ -36,9 +36,14 @@ class Mailbox {
  public:
   static constexpr uintptr_t kBase = 0xfe00b880;
 
+  static constexpr size_t kBufferBytes = 256;
+
   explicit Mailbox(uintptr_t base = kBase) : regs_(base) {}
   // Allocates the property buffer from coherent DMA memory.
   Status init();
+  // Before the MMU (no DMA allocator yet; caches off, so any RAM is coherent with the VPU):
+  // the caller's buffer, kBufferBytes long, 16-byte aligned, below 1 GB.
+  Status init_early(void* buffer);
 
   // One tag: sends `in` (in_words), expects at least `out_words` words back into `out`.
   // value_words = the tag's value buffer size (max of request and response).

@@ -18,6 +18,11 @@ namespace inferpi {
 
 // Boards with a firmware mailbox override this (runtime/boards/pi4/pi4_storage.cpp).
 [[gnu::weak]] FirmwareProperties* storage_firmware() { return nullptr; }
+// The storage hardware when the kernel booted without a device tree: boards with fixed
+// addresses override this (pi4: the BCM2711's EMMC2 and PCIe).
+[[gnu::weak]] Status storage_fixed_config(StorageBoardConfig*) {
+  return Status::error("no device tree: this board's storage is unknown");
+}
 
 namespace {
 
@@ -29,7 +34,8 @@ StorageCommands* g_commands = nullptr;
 StorageCommands* commands() {
   if (g_commands) return g_commands;
   StorageBoardConfig config;
-  Status st = storage_config_from_fdt(kernel_fdt(), &config);
+  Status st = kernel_fdt().valid() ? storage_config_from_fdt(kernel_fdt(), &config)
+                                   : storage_fixed_config(&config);
   if (!st) {
     kprint("storage: %s\n", st.message());
     return nullptr;

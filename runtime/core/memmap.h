@@ -31,6 +31,8 @@ class MemoryMap {
   Status reserve_from_fdt(const Fdt& fdt, uint64_t dtb_address);
 
   Status add_ram(uint64_t base, uint64_t size);
+  // Forgets every range (a device tree that failed half-way is not used at all).
+  void clear() { ram_count_ = reserved_count_ = 0; }
   Status reserve(uint64_t base, uint64_t size, const char* why);
 
   size_t ram_count() const { return ram_count_; }

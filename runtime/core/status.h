@@ -7,7 +7,11 @@
 
 namespace inferpi {
 
-class Status {
+// alignas(16), message first: GCC 12 expands the zeroing of message_ into 16-byte stores
+// (stp q) even with -mstrict-align (GCC PR target/103100); with alignment 1 a Status could
+// sit at an odd address and those stores fault while the MMU is off (Device memory) - seen
+// on QEMU raspi4b as an alignment fault in Status::error called from Fdt::init.
+class alignas(16) Status {
  public:
   static constexpr size_t kMaxMessage = 200;
 
@@ -24,8 +28,8 @@ class Status {
   Status& with_context(const char* context);
 
  private:
-  bool failed_ = false;
   char message_[kMaxMessage] = {};
+  bool failed_ = false;
 };
 
 // Propagate an error Status to the caller.

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "runtime/core/memmap.h"
+#include "runtime/core/status.h"
 
 namespace inferpi::board {
 
@@ -14,6 +15,10 @@ const char* name();
 void early_init();
 // Where the DTB is, given core 0's x0 at entry.
 uintptr_t dtb_address(uintptr_t x0);
+// No usable device tree (x0 = 0, no FDT magic, or a corrupt one), before the MMU: the RAM
+// from what else the board has (Pi 4: the firmware's mailbox and the BCM2711's layout).
+// `source` = where it came from, for the banner. An error if the board cannot know.
+Status memory_without_dtb(MemoryMap& map, const char** source);
 // Board-specific reserved RAM (Pi 4: page 0 with the spin table).
 void reserve_memory(MemoryMap& map);
 // Identity-map the board's peripherals and PCIe windows as Device memory.

@@ -23,6 +23,7 @@ namespace {
 constinit Fdt g_fdt;  // constinit: all used before the constructors run
 constinit MemoryMap g_memmap;
 constinit RamWindow g_window;
+const char* g_memory_source = "device tree";
 Arena g_arena;
 constexpr uint64_t kHeapSize = 16ull << 20;
 // Where the model window starts in virtual memory: above every physical address either board
@@ -90,6 +91,31 @@ void map_memory() {
     KPANIC("mmu: cannot map the DMA region");
 }
 
+// The RAM and what is reserved in it: from the device tree, or - none passed (x0 = 0), no
+// FDT magic, or a corrupt one - from the board (Pi 4: the firmware mailbox). Runs with the
+// MMU off: everything it calls must be alignment-safe (Device memory; see status.h).
+void read_memory_map(uintptr_t dtb) {
+  Status st;
+  if (dtb == 0)
+    st = Status::error("no device tree (x0 = 0)");
+  else if (dtb >= reinterpret_cast<uintptr_t>(__image_start) &&
+           dtb < reinterpret_cast<uintptr_t>(__image_end))
+    st = Status::error("the DTB at 0x%lx lies inside the kernel image (cleared with .bss)", dtb);
+  else if (!(st = g_fdt.init(reinterpret_cast<const void*>(dtb), kMaxDtbSize)))
+    st = Status::error("DTB at 0x%lx: %s", dtb, st.message());
+  if (st) {
+    st = g_memmap.add_ram_from_fdt(g_fdt);
+    if (st) {
+      must(g_memmap.reserve_from_fdt(g_fdt, dtb), "memory map");
+      return;
+    }
+  }
+  kprint("%s: asking the board\n", st.message());
+  (void)g_fdt.init(nullptr, 0);  // nothing half-read stays visible (bootargs, storage)
+  g_memmap.clear();
+  must(board::memory_without_dtb(g_memmap, &g_memory_source), "memory map without a device tree");
+}
+
 // Files QEMU's -device loader put in RAM (see kernel_preloaded): out of the memory map
 // before the heap and the model arena are carved.
 constexpr const char* kPreloadKeys[] = {"model", "tokenizer"};
@@ -117,6 +143,7 @@ void print_banner(int cores) {
   kprint("  cores online    : %d of %d\n", cores, smp::kMaxCores);
   kprint("  RAM             : %llu MiB total in %zu range(s)\n",
          (unsigned long long)(g_memmap.total_ram() >> 20), g_memmap.ram_count());
+  kprint("  memory map from : %s\n", g_memory_source);
   kprint("  model window    : %llu MiB at 0x%llx in %zu segment(s)\n",
          (unsigned long long)(g_window.size() >> 20), (unsigned long long)g_window.base(),
          g_window.segment_count());
@@ -163,13 +190,7 @@ extern "C" [[noreturn]] void inferpi_kernel_entry(uintptr_t x0) {
   board::early_init();
   kprint("\nInferPi: starting on %s at EL%d\n", board::name(), cpu::current_el());
 
-  uintptr_t dtb = board::dtb_address(x0);
-  if (dtb >= reinterpret_cast<uintptr_t>(__image_start) &&
-      dtb < reinterpret_cast<uintptr_t>(__image_end))
-    KPANIC("the DTB at 0x%lx lies inside the kernel image (cleared with .bss)", dtb);
-  must(g_fdt.init(reinterpret_cast<const void*>(dtb), kMaxDtbSize), "device tree");
-  must(g_memmap.add_ram_from_fdt(g_fdt), "memory map");
-  must(g_memmap.reserve_from_fdt(g_fdt, dtb), "memory map");
+  read_memory_map(board::dtb_address(x0));
   must(g_memmap.reserve(reinterpret_cast<uintptr_t>(__image_start),
                         uint64_t(__image_end - __image_start), "kernel image"),
        "memory map");

@@ -20,6 +20,11 @@ Scenarios:
            into a buffer across the segment boundary with the right CRC-32; a model larger than the
            whole window (30 MB) is refused with the sizes. Then -m 5G with a 3 GiB hole puts
            segment 1 above 4 GiB physical: `wsum` there (64-bit DMA addresses) in the shell.
+  pi4      the pi4 kernel8.img on QEMU's raspi4b (--board raspi4b): the three demo models on
+           the SD card (MBR, padded to a power of two; the test DTB puts the SD slot on
+           QEMU's controller, qemu_boards.raspi4b_test_dtb): menu, model 1 with one greedy
+           turn equal to the host CLI's, /temp (QEMU answers through the mailbox), /bench,
+           /exit; the GGUF model and the nanochat model, each one turn; the menu again.
 Exit 77 = skipped (a tool or a piece of the build is missing), with the reason printed.
 """
 import argparse
@@ -69,7 +74,7 @@ def sd_args(img):
     return qemu_boards.sd_args("virt", img)
 
 
-def chat_turn(q, number, name, engine, expected):
+def chat_turn(q, number, name, engine, expected, before_exit=None):
     q.send_line(str(number))
     q.expect(r"Loading %s: .*100%%" % re.escape(name), timeout=120)
     q.expect(r"%s: %s engine" % (re.escape(name), engine), timeout=60)
@@ -88,6 +93,8 @@ def chat_turn(q, number, name, engine, expected):
                % (name, reply, expected))
     print("%s: kernel reply == host reply: %r" % (name, reply))
     q.expect(r"\n> ")
+    if before_exit:
+        before_exit(q)
     q.send_line("/exit")
     q.expect(r"Unloaded %s\." % re.escape(name))
     q.expect(MENU, timeout=120)
@@ -134,6 +141,37 @@ def scenario_sd(args, work):
         q.expect(r"1  demo-llama +Llama ")
         q.expect(MENU)
         chat_turn(q, 1, "demo-llama", "Llama", want1)
+
+
+def scenario_pi4(args, work):
+    names = ("demo-llama", "demo-llama-gguf", "demo-nanochat")
+    img = os.path.join(work, "sd.img")
+    make_image(img, [os.path.join(args.models, m) for m in names], "--mbr", "--pow2")
+    want = {m: host_reply(args.cli, os.path.join(args.models, m)) for m in names}
+
+    def temp_and_bench(q):
+        q.send_line("/temp")
+        q.expect(r"SoC temperature: \d+\.\d C \(hottest since boot: \d+\.\d C\)")
+        q.expect(r"Throttling now: none")
+        q.expect(r"\n> ")
+        q.send_line("/bench")
+        q.expect(r"read bandwidth \(\d+ MiB buffer\): 1 core \d+ MB/s, all cores \d+ MB/s",
+                 timeout=120)
+        q.expect(r"decode at context 64: 16 tokens in [\d.]+ ms", timeout=TURN_TIMEOUT)
+        q.expect(r"\n> ")
+
+    with QemuSession(args.kernel, board="raspi4b", sd_image=img) as q:
+        q.expect(r"InferPi kernel, build", timeout=120)
+        q.expect(r"board +: pi4 \(Raspberry Pi 4 / BCM2711\)")
+        q.expect(r"Models on sd0p1 INFERPI:", timeout=120)
+        q.expect(r"1  demo-llama +Llama ")
+        q.expect(r"2  demo-llama-gguf +GGUF +llama +q8_0 ")
+        q.expect(r"3  demo-nanochat +GPT2 ")
+        q.expect(MENU)
+        chat_turn(q, 1, "demo-llama", "Llama", want["demo-llama"], temp_and_bench)
+        chat_turn(q, 2, "demo-llama-gguf", r"\w+", want["demo-llama-gguf"])
+        chat_turn(q, 3, "demo-nanochat", "GPT2", want["demo-nanochat"])
+        print(q.transcript())
 
 
 def scenario_bad(args, work):
@@ -309,9 +347,13 @@ def main():
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--cli", required=True)
     ap.add_argument("--models", required=True)
-    ap.add_argument("--scenario", required=True, choices=["usb", "sd", "bad", "gguf", "hole"])
+    ap.add_argument("--scenario", required=True,
+                    choices=["usb", "sd", "bad", "gguf", "hole", "pi4"])
     args = ap.parse_args()
-    for tool in ("qemu-system-aarch64", "sfdisk", "mkfs.vfat", "mcopy"):
+    why = qemu_boards.unavailable("raspi4b" if args.scenario == "pi4" else "virt")
+    if why:
+        skip(why)
+    for tool in ("sfdisk", "mkfs.vfat", "mcopy"):
         if not shutil.which(tool):
             skip("%s not installed" % tool)
     for path in (args.kernel, args.cli):
@@ -324,7 +366,8 @@ def main():
     work = tempfile.mkdtemp(prefix="inferpi-appliance-")
     try:
         {"usb": scenario_usb, "sd": scenario_sd, "bad": scenario_bad,
-         "gguf": scenario_gguf, "hole": scenario_hole}[args.scenario](args, work)
+         "gguf": scenario_gguf, "hole": scenario_hole,
+         "pi4": scenario_pi4}[args.scenario](args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("PASS", args.scenario)

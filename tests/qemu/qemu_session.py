@@ -20,7 +20,7 @@ Command-line use (what inferpi_qemu_test() in cmake/qemu.cmake runs):
 
 raspi4b: the kernel is the pi4 kernel8.img; --dtb defaults to `qemu-sd` (the Pi 4 fixture
 DTB with its SD slot on the controller QEMU's card sits on, qemu_boards.raspi4b_test_dtb);
-`none` boots without a device tree. The kernel cannot end QEMU there (it halts like a real
+`corrupt` is that DTB with a property name offset out of bounds; `none` boots without one. The kernel cannot end QEMU there (it halts like a real
 Pi), so raspi4b sessions end with `kill`. A missing QEMU or machine exits 77 (skip).
 
 Session scripts, one step per line (# comments and blank lines ignored):
@@ -101,8 +101,9 @@ class QemuSession:
         if self._want_monitor:
             self.monitor_path = os.path.join(self._tmpdir, "monitor.sock")
         dtb = self.dtb
-        if dtb == "qemu-sd":
-            dtb = qemu_boards.raspi4b_test_dtb(os.path.join(self._tmpdir, "pi4-qemu-sd.dtb"))
+        if dtb in ("qemu-sd", "corrupt"):
+            dtb = qemu_boards.raspi4b_test_dtb(os.path.join(self._tmpdir, "pi4-qemu-sd.dtb"),
+                                               corrupt=dtb == "corrupt")
         elif dtb == "none":
             dtb = None
         args = qemu_boards.command(self.board, self.kernel, qemu=self.qemu,
@@ -284,7 +285,8 @@ def main(argv):
                     help="boot without -semihosting (the kernel must fall back to PSCI)")
     ap.add_argument("--board", default="virt", choices=sorted(qemu_boards.BOARDS))
     ap.add_argument("--dtb", default="qemu-sd",
-                    help="raspi4b: qemu-sd (default), none, or a DTB file")
+                    help="raspi4b: qemu-sd (default), corrupt (qemu-sd with a broken "
+                    "property), none, or a DTB file")
     a = ap.parse_args(argv)
     try:
         return run_session(a.kernel, a.session, a.expect_exit, extra, not a.no_semihosting,

@@ -134,15 +134,40 @@ def sd_args(name, image):
     return ["-drive", f"if=sd,format=raw,file={image}"]
 
 
-def raspi4b_test_dtb(out, source=FIXTURE_DTB, sd_controller=LEGACY_EMMC_BUS):
+def raspi4b_test_dtb(out, source=FIXTURE_DTB, sd_controller=LEGACY_EMMC_BUS, corrupt=False):
     """Writes `out`: the Pi 4 DTB (Linux's bcm2711-rpi-4-b) with the SD slot node
     (compatible brcm,bcm2711-emmc2) moved to the controller QEMU's card sits on. Everything
     else - the kernel's driver, its lookup by `compatible`, the firmware power-up through
-    the mailbox - stays as on a real Pi 4; only the address is QEMU's wiring."""
+    the mailbox - stays as on a real Pi 4; only the address is QEMU's wiring.
+
+    corrupt=True: then the name offset of the last property points far outside the strings
+    block - QEMU still loads the DTB (libfdt does not look there), the kernel must refuse it."""
     shutil.copyfile(source, out)
     subprocess.run(["fdtput", "-t", "x", out, EMMC2_NODE, "reg", "0", f"{sd_controller:x}", "100"],
                    check=True)
+    if corrupt:
+        with open(out, "r+b") as f:
+            blob = bytearray(f.read())
+            _break_last_property_name(blob)
+            f.seek(0)
+            f.write(blob)
     return out
+
+
+def _break_last_property_name(blob):
+    be32 = lambda off: int.from_bytes(blob[off:off + 4], "big")  # noqa: E731
+    off, last = be32(8), None  # off_dt_struct
+    while True:
+        token = be32(off)
+        if token == 1:  # FDT_BEGIN_NODE: the name, NUL, padding to 4
+            off = (blob.index(b"\0", off + 4) + 1 + 3) & ~3
+        elif token == 3:  # FDT_PROP: len, nameoff, value
+            last, off = off, off + 12 + ((be32(off + 4) + 3) & ~3)
+        elif token in (2, 4):  # FDT_END_NODE, FDT_NOP
+            off += 4
+        else:  # FDT_END
+            break
+    blob[last + 8:last + 12] = (0x7FFFFFF0).to_bytes(4, "big")
 
 
 def kernel_path(build_dir, name):

@@ -10,6 +10,7 @@
 #include "drivers/uart/pl011.h"
 #include "mmu/mmu.h"
 #include "runtime/core/console.h"
+#include "runtime/core/format.h"
 #include "runtime/boards/pi4/pi4_board.h"
 #include "runtime/kernel/board.h"
 #include "runtime/kernel/cpu.h"
@@ -32,10 +33,28 @@ constexpr uint64_t kPcieWindow = 0x600000000ull, kPcieWindowSize = 0x40000000;
 alignas(Pl011) unsigned char g_uart_storage[sizeof(Pl011)];
 Pl011* g_uart = nullptr;
 
-// What init() learned, for the banner.
-Status g_clock_status;
-uint32_t g_arm_max_hz = 0, g_arm_answered_hz = 0, g_arm_measured_hz = 0, g_arm_before_hz = 0;
-uint32_t g_temperature = 0, g_throttled = 0;
+// One property call's outcome, for the banner: the value, or why there is none.
+struct Answer {
+  Status status = Status::error("not asked");
+  uint32_t value = 0;
+};
+
+// What init() learned. Every call stands alone: a firmware that does not answer one tag
+// (QEMU's raspi4b has no measured-clock tag 0x00030047; real firmware versions differ too)
+// costs that part of the banner and nothing else.
+Status g_mailbox_status = Status::error("not started");
+Answer g_arm_before, g_arm_max, g_arm_answered, g_arm_measured;
+Answer g_temperature, g_throttled, g_revision;
+
+Answer ask(Status st, uint32_t value) { return Answer{st, value}; }
+
+// "1500 MHz" or "unsupported (mailbox: tag 0x... not answered ...)".
+void print_mhz(const char* label, const Answer& a) {
+  if (a.status)
+    kprint("%s %u MHz", label, a.value / 1000000);
+  else
+    kprint("%s unsupported (%s)", label, a.status.message());
+}
 }  // namespace
 
 alignas(Mailbox) unsigned char g_mailbox_storage[sizeof(Mailbox)];
@@ -64,6 +83,41 @@ uintptr_t dtb_address(uintptr_t x0) {
   return *reinterpret_cast<volatile uint32_t*>(kStubDtbWord);
 }
 
+// Without a device tree, as Circle does (lib/memory64.cpp, lib/machineinfo.cpp): the first
+// range is the firmware's ARM memory (below the VideoCore's carve-out); the board revision's
+// memory-size field says how much more there is, which on the BCM2711 lies from 1 GiB up to
+// the peripherals at 0xFC000000 and from 4 GiB up (pi4-hardware.md §2.1). Runs before the
+// MMU: the property buffer is in .bss (caches off, so the VPU sees what we wrote).
+Status memory_without_dtb(MemoryMap& map, const char** source) {
+  alignas(16) static uint32_t buffer[Mailbox::kBufferBytes / 4];
+  static char description[120];
+  Mailbox mb;
+  INFERPI_TRY(mb.init_early(buffer));
+  uint32_t base = 0, size = 0, rev = 0;
+  INFERPI_TRY(mb.arm_memory(&base, &size));
+  if (size == 0) return Status::error("mailbox: ARM memory of 0 bytes");
+  INFERPI_TRY(map.add_ram(base, size));
+  Status st = mb.board_revision(&rev);
+  uint64_t total = 0;
+  if (st && (rev & (1u << 23))) {  // new-style revision code: bits 22:20 = 256 MB << n
+    total = (256ull << 20) << ((rev >> 20) & 7);
+    constexpr uint64_t kLow = 1ull << 30, kHigh = 4ull << 30;
+    if (total > kLow)
+      INFERPI_TRY(map.add_ram(kLow, (total < kPeripherals ? total : kPeripherals) - kLow));
+    if (total > kHigh) INFERPI_TRY(map.add_ram(kHigh, total - kHigh));
+  }
+  if (st)
+    format(description, sizeof(description),
+           "mailbox (ARM memory 0x%x-0x%x, board revision 0x%06x: %llu MB)", base, base + size, rev,
+           (unsigned long long)(total >> 20));
+  else
+    format(description, sizeof(description),
+           "mailbox (ARM memory 0x%x-0x%x; board revision unknown: first GB only)", base,
+           base + size);
+  *source = description;
+  return Status::ok();
+}
+
 void reserve_memory(MemoryMap& map) {
   // Page 0: the armstub, the spin table (0xD8-0xF7) and the stub words (0xF0-0xFF) (§2.1).
   Status st = map.reserve(0, 0x1000, "armstub + spin table");
@@ -78,15 +132,15 @@ bool map_devices() {
 
 void init() {
   g_mailbox = new (g_mailbox_storage) Mailbox();
-  Status st = g_mailbox->init();
-  if (!st.is_ok()) {
-    kprint("pi4: %s\n", st.message());
-    g_clock_status = st;
+  g_mailbox_status = g_mailbox->init();
+  if (!g_mailbox_status) {
+    kprint("pi4: %s\n", g_mailbox_status.message());
+    g_mailbox = nullptr;
     return;
   }
   // The UART clock the divisors were computed for: re-program if the firmware set another.
   uint32_t uart_hz = 0;
-  st = g_mailbox->measured_clock_rate(Clock::kUart, &uart_hz);
+  Status st = g_mailbox->measured_clock_rate(Clock::kUart, &uart_hz);
   if (!st.is_ok() || uart_hz == 0) st = g_mailbox->clock_rate(Clock::kUart, &uart_hz);
   if (st.is_ok() && uart_hz != 0 && uart_hz != kUartClockDefault) {
     kprint("pi4: UART clock is %u Hz, not %u: re-programming 115200 baud\n", uart_hz,
@@ -97,15 +151,16 @@ void init() {
   }
   // A bare-metal Pi stays at its low ARM clock unless asked (§5.3, §12.22): ask for the
   // maximum and measure what we got (SET_CLOCK_RATE answers with the request).
-  g_clock_status = g_mailbox->measured_clock_rate(Clock::kArm, &g_arm_before_hz);
-  if (g_clock_status.is_ok())
-    g_clock_status = g_mailbox->max_clock_rate(Clock::kArm, &g_arm_max_hz);
-  if (g_clock_status.is_ok())
-    g_clock_status = g_mailbox->set_clock_rate(Clock::kArm, g_arm_max_hz, &g_arm_answered_hz);
-  if (g_clock_status.is_ok())
-    g_clock_status = g_mailbox->measured_clock_rate(Clock::kArm, &g_arm_measured_hz);
-  (void)g_mailbox->temperature(&g_temperature);
-  (void)g_mailbox->throttled(&g_throttled);
+  Mailbox& mb = *g_mailbox;
+  uint32_t v = 0;
+  g_arm_before = ask(mb.measured_clock_rate(Clock::kArm, &v), v);
+  g_arm_max = ask(mb.max_clock_rate(Clock::kArm, &v), v);
+  if (g_arm_max.status && g_arm_max.value != 0)
+    g_arm_answered = ask(mb.set_clock_rate(Clock::kArm, g_arm_max.value, &v), v);
+  g_arm_measured = ask(mb.measured_clock_rate(Clock::kArm, &v), v);
+  g_temperature = ask(mb.temperature(&v), v);
+  g_throttled = ask(mb.throttled(&v), v);
+  g_revision = ask(mb.board_revision(&v), v);
 }
 
 uintptr_t gicd_base() { return kGicd; }
@@ -123,18 +178,34 @@ bool start_core(int core, uintptr_t entry) {
 }
 
 void print_clock_line() {
-  if (!g_clock_status.is_ok()) {
-    kprint("  CPU clock       : unknown (%s)\n", g_clock_status.message());
+  if (!g_mailbox_status) {
+    kprint("  CPU clock       : unknown (%s)\n", g_mailbox_status.message());
     return;
   }
-  kprint("  CPU clock       : %u MHz measured (was %u MHz; max %u MHz requested)\n",
-         g_arm_measured_hz / 1000000, g_arm_before_hz / 1000000, g_arm_max_hz / 1000000);
-  kprint("  SoC temperature : %u.%u C, throttled flags 0x%x\n", g_temperature / 1000,
-         (g_temperature % 1000) / 100, g_throttled);
-  uint32_t rev = 0;
-  if (g_mailbox && g_mailbox->board_revision(&rev).is_ok())
+  if (g_arm_before.status && g_arm_max.status && g_arm_answered.status && g_arm_measured.status) {
+    kprint("  CPU clock       : %u MHz measured (was %u MHz; max %u MHz requested)\n",
+           g_arm_measured.value / 1000000, g_arm_before.value / 1000000, g_arm_max.value / 1000000);
+  } else {
+    print_mhz("  CPU clock       : max", g_arm_max);
+    print_mhz(", set", g_arm_answered);
+    print_mhz(", measured", g_arm_measured);
+    kprint("\n");
+  }
+  if (g_temperature.status)
+    kprint("  SoC temperature : %u.%u C", g_temperature.value / 1000,
+           (g_temperature.value % 1000) / 100);
+  else
+    kprint("  SoC temperature : unsupported (%s)", g_temperature.status.message());
+  if (g_throttled.status)
+    kprint(", throttled flags 0x%x\n", g_throttled.value);
+  else
+    kprint(", throttled flags unsupported (%s)\n", g_throttled.status.message());
+  const uint32_t rev = g_revision.value;
+  if (g_revision.status)
     kprint("  board revision  : 0x%06x (%u MB)\n", rev,
            rev & (1u << 23) ? 256u << ((rev >> 20) & 7) : 0u);
+  else
+    kprint("  board revision  : unsupported (%s)\n", g_revision.status.message());
 }
 
 void exit(int code) {

@@ -32,6 +32,10 @@ void early_init() {
 
 uintptr_t dtb_address(uintptr_t x0) { return x0 ? x0 : kDtb; }
 
+Status memory_without_dtb(MemoryMap&, const char**) {
+  return Status::error("virt: no RAM size without the device tree (QEMU always passes one)");
+}
+
 void reserve_memory(MemoryMap&) {}
 
 bool map_devices() {
