@@ -92,8 +92,10 @@ void map_memory() {
 }
 
 // The RAM and what is reserved in it: from the device tree, or - none passed (x0 = 0), no
-// FDT magic, or a corrupt one - from the board (Pi 4: the firmware mailbox). Runs with the
-// MMU off: everything it calls must be alignment-safe (Device memory; see status.h).
+// FDT magic, a corrupt one, or one that lists no RAM - from the board (Pi 4: the firmware
+// mailbox). A well-formed DTB without RAM is still used for the rest (reservations,
+// bootargs, storage); a corrupt one not at all. Runs with the MMU off: everything it calls
+// must be alignment-safe (Device memory; see status.h).
 void read_memory_map(uintptr_t dtb) {
   Status st;
   if (dtb == 0)
@@ -103,17 +105,13 @@ void read_memory_map(uintptr_t dtb) {
     st = Status::error("the DTB at 0x%lx lies inside the kernel image (cleared with .bss)", dtb);
   else if (!(st = g_fdt.init(reinterpret_cast<const void*>(dtb), kMaxDtbSize)))
     st = Status::error("DTB at 0x%lx: %s", dtb, st.message());
-  if (st) {
-    st = g_memmap.add_ram_from_fdt(g_fdt);
-    if (st) {
-      must(g_memmap.reserve_from_fdt(g_fdt, dtb), "memory map");
-      return;
-    }
+  if (st) st = g_memmap.add_ram_from_fdt(g_fdt);
+  if (!st) {
+    kprint("%s: asking the board\n", st.message());
+    g_memmap.clear();
+    must(board::memory_without_dtb(g_memmap, &g_memory_source), "memory map without a device tree");
   }
-  kprint("%s: asking the board\n", st.message());
-  (void)g_fdt.init(nullptr, 0);  // nothing half-read stays visible (bootargs, storage)
-  g_memmap.clear();
-  must(board::memory_without_dtb(g_memmap, &g_memory_source), "memory map without a device tree");
+  if (g_fdt.valid()) must(g_memmap.reserve_from_fdt(g_fdt, dtb), "memory map");
 }
 
 // Files QEMU's -device loader put in RAM (see kernel_preloaded): out of the memory map
