@@ -31,6 +31,11 @@ Status Mailbox::init_early(void* buffer) {
   return Status::ok();
 }
 
+void Mailbox::drop_tags_for_test(const uint32_t* tags, size_t count) {
+  dropped_count_ = count < kMaxDropped ? count : kMaxDropped;
+  for (size_t i = 0; i < dropped_count_; ++i) dropped_[i] = tags[i];
+}
+
 Status Mailbox::exchange(uint32_t bus_address) {
   // Drop stale replies, wait for room, send, then wait for our channel's answer.
   for (int i = 0; i < 64 && !(regs_.read32(MBOX0_STATUS) & STATUS_EMPTY); ++i)
@@ -60,6 +65,9 @@ Status Mailbox::exchange(uint32_t bus_address) {
 Status Mailbox::property(uint32_t tag, const uint32_t* in, size_t in_words, uint32_t* out,
                          size_t out_words, size_t value_words) {
   if (!buffer_.cpu) return Status::error("mailbox: not initialised");
+  for (size_t i = 0; i < dropped_count_; ++i)
+    if (dropped_[i] == tag)
+      return Status::error("mailbox: tag 0x%08x not answered by the firmware (mbox_drop=)", tag);
   if (in_words > value_words || out_words > value_words || 6 + value_words > kBufferBytes / 4)
     return Status::error("mailbox: tag 0x%08x request does not fit", tag);
   LockGuard guard(lock_);

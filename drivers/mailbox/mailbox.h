@@ -44,6 +44,10 @@ class Mailbox {
   // Before the MMU (no DMA allocator yet; caches off, so any RAM is coherent with the VPU):
   // the caller's buffer, kBufferBytes long, 16-byte aligned, below 1 GB.
   Status init_early(void* buffer);
+  // Testing only (boot argument mbox_drop=TAG,...): these tags get the reply of a firmware
+  // that does not know them, to show that no caller depends on one answer.
+  static constexpr size_t kMaxDropped = 8;
+  void drop_tags_for_test(const uint32_t* tags, size_t count);
 
   // One tag: sends `in` (in_words), expects at least `out_words` words back into `out`.
   // value_words = the tag's value buffer size (max of request and response).
@@ -69,6 +73,8 @@ class Mailbox {
   Status exchange(uint32_t bus_address);
   mmio::RegisterBlock regs_;
   platform::DmaRegion buffer_{};
+  uint32_t dropped_[kMaxDropped] = {};
+  size_t dropped_count_ = 0;
   SpinLock lock_;
 };
 

@@ -3,17 +3,20 @@
 // confirm: docs/boot.md). kernel8.img is a flat binary linked at 0x80000 with no Linux
 // image header; core 0 enters at EL2 with x0 = DTB address; cores 1..3 wait in the stub's
 // spin table.
+#include <cstring>
 #include <new>
 
 #include "drivers/gpio/bcm2711_gpio.h"
 #include "drivers/mailbox/mailbox.h"
 #include "drivers/uart/pl011.h"
 #include "mmu/mmu.h"
+#include "runtime/core/bootargs.h"
 #include "runtime/core/console.h"
 #include "runtime/core/format.h"
 #include "runtime/boards/pi4/pi4_board.h"
 #include "runtime/kernel/board.h"
 #include "runtime/kernel/cpu.h"
+#include "runtime/kernel/kernel.h"
 #include "runtime/kernel/panic.h"
 
 namespace inferpi::board {
@@ -47,6 +50,29 @@ Answer g_arm_before, g_arm_max, g_arm_answered, g_arm_measured;
 Answer g_temperature, g_throttled, g_revision;
 
 Answer ask(Status st, uint32_t value) { return Answer{st, value}; }
+
+// "mbox_drop=0x30006,0x10002" on the command line (testing only): the mailbox answers those
+// tags as a firmware that does not know them would (tests/pi4emu/mailbox_drop.session).
+void drop_mailbox_tags_for_test(Mailbox& mb) {
+  char list[96];
+  if (!bootargs::value(kernel_bootargs(), "mbox_drop", list, sizeof(list))) return;
+  uint32_t tags[Mailbox::kMaxDropped];
+  size_t n = 0;
+  for (char* p = list; *p && n < Mailbox::kMaxDropped;) {
+    char* comma = strchr(p, ',');
+    if (comma) *comma = '\0';
+    uint64_t tag = 0;
+    if (bootargs::parse_u64(p, &tag) && tag <= 0xffffffffu) {
+      tags[n++] = uint32_t(tag);
+    } else {
+      kprint("mbox_drop: '%s' is not a tag: ignored\n", p);
+    }
+    if (!comma) break;
+    p = comma + 1;
+  }
+  mb.drop_tags_for_test(tags, n);
+  kprint("mailbox: %zu tag(s) answered as unknown (mbox_drop=, test)\n", n);
+}
 
 // "1500 MHz" or "unsupported (mailbox: tag 0x... not answered ...)".
 void print_mhz(const char* label, const Answer& a) {
@@ -138,6 +164,7 @@ void init() {
     g_mailbox = nullptr;
     return;
   }
+  drop_mailbox_tags_for_test(*g_mailbox);
   // The UART clock the divisors were computed for: re-program if the firmware set another.
   uint32_t uart_hz = 0;
   Status st = g_mailbox->measured_clock_rate(Clock::kUart, &uart_hz);
@@ -187,7 +214,10 @@ void print_clock_line() {
            g_arm_measured.value / 1000000, g_arm_before.value / 1000000, g_arm_max.value / 1000000);
   } else {
     print_mhz("  CPU clock       : max", g_arm_max);
-    print_mhz(", set", g_arm_answered);
+    if (g_arm_answered.status || g_arm_max.status)
+      print_mhz(", set", g_arm_answered);
+    else
+      kprint(", not set (no maximum)");
     print_mhz(", measured", g_arm_measured);
     kprint("\n");
   }
