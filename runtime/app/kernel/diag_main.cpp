@@ -143,7 +143,6 @@ void pcie_sections(DiagReport& r, StorageHardware* hw) {
   if (!hw->pcie_up()) {
     r.not_run("pcie", "PCIe did not come up (see the storage messages above)");
     r.not_run("vl805", "no PCIe");
-    r.not_run("xhci", "no PCIe");
     return;
   }
   if (const pci::Bcm2711Pcie* bcm = hw->bcm2711()) {
@@ -183,7 +182,8 @@ void pcie_sections(DiagReport& r, StorageHardware* hw) {
 void usb_sections(DiagReport& r, StorageHardware* hw) {
   usb::UsbStack& usb = hw->usb();
   if (!usb.started()) {
-    r.not_run("xhci", "USB not started (see the storage messages above)");
+    r.not_run("xhci", "USB not started (%s)",
+              hw->pcie_up() ? "see the storage messages above" : "no PCIe");
     r.not_run("usb", "USB not started");
     return;
   }
