@@ -152,6 +152,12 @@ Status Bcm2711Pcie::init(const Bcm2711PcieConfig& config) {
   // 10. All interrupts masked: we poll.
   regs_.write32(rdb::kIntr2Clear, 0xFFFFFFFF);
   regs_.write32(rdb::kIntr2MaskSet, 0xFFFFFFFF);
+  // Spread-spectrum clocking (review item 9, a choice): the Pi 4 DTB sets brcm,enable-ssc and
+  // Linux pcie-brcmstb.c brcm_pcie_set_ssc() then turns SSC on over the SerDes MDIO bus
+  // before link-up; Circle bcmpciehostbridge.cpp never does, and its PCIe/VL805 path works on
+  // every Pi 4. SSC only spreads the reference clock's EMI; getting its MDIO sequence wrong
+  // without a board to try it on could cost the link. So: not enabled (docs/hardware-
+  // validation.md lists it as the first thing to try if links train badly).
   // 11. Gen 2 at most (LNKCAP and LNKCTL2 target speed).
   regs_.write32(rdb::kRcLinkCapability, (regs_.read32(rdb::kRcLinkCapability) & ~0xFu) | 2);
   regs_.write32(rdb::kRcLinkControl2, (regs_.read32(rdb::kRcLinkControl2) & ~0xFu) | 2);
