@@ -4,7 +4,7 @@
 #include <cstdarg>
 #include <cstring>
 
-#include "drivers/block/read_speed.h"
+#include "runtime/app/read_speed.h"
 #include "runtime/app/bench.h"
 #include "runtime/core/console.h"
 #include "runtime/core/format.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "app_fakes.h"
-#include "drivers/block/read_speed.h"
+#include "runtime/app/read_speed.h"
 #include "runtime/app/diag_report.h"
 
 using namespace inferpi;

@@ -1,5 +1,5 @@
 // Read speed and read-path comparison. See read_speed.h.
-#include "drivers/block/read_speed.h"
+#include "runtime/app/read_speed.h"
 
 #include <cstring>
 
