@@ -176,7 +176,7 @@ void diag_bandwidth(DiagReport& report, Arena& arena) {
 }
 
 void diag_raw_read(DiagReport& report, BlockDevice& dev, Arena& arena) {
-  char section[24];
+  char section[80];
   format(section, sizeof section, "read %s", dev.name());
   const Arena::Mark mark = arena.mark();
   const size_t chunk = size_t(1) << 20;
@@ -226,7 +226,7 @@ bool collect_folders(void* ctx, const DriveEntry& e) {
 }  // namespace
 
 void diag_fat_read(DiagReport& report, ModelDrive& drive, Arena& arena) {
-  char section[24];
+  char section[80];
   format(section, sizeof section, "fat %s", drive.name());
   Largest best;
   Folders folders;
@@ -270,7 +270,7 @@ void diag_fat_read(DiagReport& report, ModelDrive& drive, Arena& arena) {
 }
 
 void diag_read_paths(DiagReport& report, BlockDevice& dev, const char* paths, Arena& arena) {
-  char section[24];
+  char section[80];
   format(section, sizeof section, "dma %s", dev.name());
   const uint32_t sectors = uint32_t((256u << 10) / (dev.sector_size() ? dev.sector_size() : 512));
   const size_t bytes = size_t(sectors) * dev.sector_size();
