@@ -77,7 +77,10 @@ void diag_raw_read(DiagReport& report, BlockDevice& dev, Arena& arena);
 // drive's filesystem.
 void diag_fat_read(DiagReport& report, ModelDrive& drive, Arena& arena);
 // "dma <dev>": the same sectors read by the driver's direct path and its other path
-// (`paths` says which they are on this device), compared.
-void diag_read_paths(DiagReport& report, BlockDevice& dev, const char* paths, Arena& arena);
+// (`paths` says which they are on this device), compared. `dma_direct`: the device DMAs into
+// 64-byte aligned destinations it can reach; the line then says if the test buffer was not
+// reachable (both reads bounced, so the direct path went untested).
+void diag_read_paths(DiagReport& report, BlockDevice& dev, const char* paths, bool dma_direct,
+                     Arena& arena);
 
 }  // namespace inferpi

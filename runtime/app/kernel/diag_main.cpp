@@ -284,7 +284,7 @@ void run_kernel_diag(AppContext& ctx) {
     diag_read_paths(r, *dev,
                     is_usb ? "xHCI DMA into cached memory and through the DMA bounce buffer"
                            : "an aligned and a misaligned destination",
-                    arena);
+                    is_usb, arena);
   }
   if (ctx.drive_count == 0) r.not_run("fat", "no FAT32 volume found");
   for (int i = 0; i < ctx.drive_count; ++i) diag_fat_read(r, *ctx.drives[i], arena);

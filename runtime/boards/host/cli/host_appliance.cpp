@@ -91,7 +91,8 @@ void run_diag(AppContext& ctx) {
     if (!s->image.is_open()) continue;
     any_image = true;
     diag_raw_read(r, s->image, *ctx.model_arena);
-    diag_read_paths(r, s->image, "an aligned and a misaligned destination", *ctx.model_arena);
+    diag_read_paths(r, s->image, "an aligned and a misaligned destination", false,
+                    *ctx.model_arena);
   }
   if (!any_image) r.not_run("drives", "no disk image given (folders have no raw sectors)");
   if (ctx.drive_count == 0) r.not_run("fat", "no drive");
