@@ -52,9 +52,10 @@ void acknowledge_all() {
   // what comes after it - so without a barrier the A72 may read the old job generation,
   // consume the SGI here and sleep for good (lost wake-up). Linux irq-gic.c gic_handle_irq
   // issues smp_rmb() after reading IAR for an SGI (paired with the dmb before the
-  // GICD_SGIR write); Circle takes the SGI in its IRQ handler, whose exception entry is a
-  // context synchronisation point but no barrier. Armv8 memory model: DMB orders the
-  // device read before every later load and store of this core.
+  // GICD_SGIR write). Circle (lib/interruptgic.cpp, lib/multicore.cpp) needs none: its IPI
+  // carries the whole message in the SGI number and no shared data is read after IAR; ours
+  // announces a job in memory, so we need Linux's barrier. Armv8 memory model: DMB orders
+  // the device read before every later load and store of this core.
   asm volatile("dmb ish" ::: "memory");
 }
 
