@@ -70,8 +70,19 @@ el2_setup:
     mov     x2, #(3 << 20)
     msr     cpacr_el1, x2               // FPEN for EL1/EL0 too (harmless, tidy)
     msr     hstr_el2, xzr
-    mov     x2, #(1 << 31)              // HCR_EL2.RW; no traps, no stage 2, IRQs stay
-    msr     hcr_el2, x2                 // at EL2 (IMO = 0)
+    // HCR_EL2: RW (EL1 is AArch64), AMO (bit 5): physical SErrors are routed to EL2, so a
+    // bus error from a dead PCIe device is reported by our vectors; with AMO = 0 an SError
+    // targets EL1 and is never taken while we run at EL2 - silently dropped (review item
+    // 8). Linux's VHE host runs at EL2 with HCR_EL2.TGE, which routes SErrors to EL2 as
+    // AMO does, and arm64 unmasks PSTATE.A early in boot; Circle runs at EL1, where AMO = 0
+    // already sends them to its SErrorStub vector (exceptionstub64.S). Armv8: an SError
+    // routed below the current EL is never taken. PSTATE.A is cleared after the MMU is on
+    // (cpu::unmask_serror). IMO/FMO = 0:
+    // physical IRQs target EL1, so at EL2 they are never taken as exceptions; a pending
+    // SGI still ends WFI, which is all the worker pool uses them for. No traps, no stage 2.
+    mov     x2, #(1 << 31)
+    orr     x2, x2, #(1 << 5)
+    msr     hcr_el2, x2
     msr     cntvoff_el2, xzr
     ldr     x2, =0x30c50830             // SCTLR_EL2 RES1 bits only: MMU, caches and
     msr     sctlr_el2, x2               // alignment checks off until mmu::enable()

@@ -1,12 +1,13 @@
 // The Pi 4 mailbox property channel (ARM -> VideoCore, channel 8) at 0xFE00_B880
 // (pi4-hardware.md §5). One request in flight at a time (a lock), a 16-byte aligned
 // buffer in non-cacheable DMA memory inside the first GB, passed as its VPU bus address
-// (physical | 0xC000_0000). Every wait has a timeout; every answer is checked: the
-// buffer's response code AND each tag's response bit and length.
+// (physical | 0xC000_0000). Every wait has a timeout (3 s, mailbox_channel.h); every answer
+// is checked: the buffer's response code AND each tag's response bit and length.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
+#include "drivers/mailbox/mailbox_channel.h"
 #include "drivers/mmio.h"
 #include "runtime/core/platform.h"
 #include "runtime/core/status.h"
@@ -18,6 +19,7 @@ namespace mbox_tag {
 constexpr uint32_t kFirmwareRevision = 0x00000001;
 constexpr uint32_t kBoardModel = 0x00010001;
 constexpr uint32_t kBoardRevision = 0x00010002;
+constexpr uint32_t kBoardSerial = 0x00010004;
 constexpr uint32_t kArmMemory = 0x00010005;
 constexpr uint32_t kVcMemory = 0x00010006;
 constexpr uint32_t kClockRate = 0x00030002;
@@ -55,6 +57,7 @@ class Mailbox {
                   size_t out_words, size_t value_words);
 
   Status board_revision(uint32_t* rev);
+  Status board_serial(uint64_t* serial);
   Status board_model(uint32_t* model);
   Status firmware_revision(uint32_t* rev);
   Status arm_memory(uint32_t* base, uint32_t* size);
@@ -68,11 +71,14 @@ class Mailbox {
   Status temperature(uint32_t* millideg);
   Status max_temperature(uint32_t* millideg);
   Status throttled(uint32_t* flags);
+  // Answers that arrived for a request we had given up on (timeout), for `diag`.
+  uint64_t late_replies() const { return channel_.late_replies(); }
 
  private:
-  Status exchange(uint32_t bus_address);
+  class Port;
   mmio::RegisterBlock regs_;
-  platform::DmaRegion buffer_{};
+  platform::DmaRegion buffers_[MailboxChannel::kMaxBuffers]{};
+  MailboxChannel channel_;
   uint32_t dropped_[kMaxDropped] = {};
   size_t dropped_count_ = 0;
   SpinLock lock_;

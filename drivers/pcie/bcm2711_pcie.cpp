@@ -70,21 +70,39 @@ uint32_t bcm2711_inbound_size_code(uint64_t size) {
   return 0;
 }
 
-Status Bcm2711Pcie::set_inbound_window() {
-  // The window size must be a power of two and the PCI address a multiple of it; round the
-  // DTB size up (e.g. 3 GB -> 4 GB, pi4-hardware.md §6.1).
-  uint64_t size = config_.inbound_size;
-  uint32_t lg = log2_exact(size);
+Status bcm2711_rc_bar2(const Bcm2711PcieConfig& c, uint32_t* lo, uint32_t* hi,
+                       uint32_t* log2_size) {
+  // The window size must be a power of two (round the DTB size up, e.g. 3 GB -> 4 GB,
+  // pi4-hardware.md §6.1), and RC_BAR2 holds the PCI - CPU offset, aligned to that size:
+  // Linux pcie-brcmstb.c brcm_pcie_get_rc_bar2_size_and_offset() (rc_bar2_offset =
+  // -(cpu - pci)) and Circle bcmpciehostbridge.cpp, which writes the same for its fixed
+  // CPU 0 window. Our DMA helpers and SCB0 size assume the window starts at CPU address 0
+  // (every Pi 4 DTB says so): refuse anything else loudly rather than guess (review item 9).
+  if (c.inbound_cpu != 0)
+    return Status::error(
+        "pcie: inbound window starts at CPU 0x%llx, not 0 (DTB dma-ranges): unsupported layout",
+        (unsigned long long)c.inbound_cpu);
+  uint32_t lg = log2_exact(c.inbound_size);
   uint64_t rounded = 1ull << lg;
   uint32_t code = bcm2711_inbound_size_code(rounded);
   if (code == 0)
     return Status::error("pcie: inbound window of %llu bytes not encodable",
-                         (unsigned long long)size);
-  if (config_.inbound_pci & (rounded - 1))
-    return Status::error("pcie: inbound window PCI address 0x%llx not aligned to its size",
-                         (unsigned long long)config_.inbound_pci);
-  regs_.write32(rdb::kBar2ConfigLo, uint32_t(config_.inbound_pci) | code);
-  regs_.write32(rdb::kBar2ConfigHi, uint32_t(config_.inbound_pci >> 32));
+                         (unsigned long long)c.inbound_size);
+  uint64_t offset = c.inbound_pci - c.inbound_cpu;
+  if (offset & (rounded - 1))
+    return Status::error("pcie: inbound window PCI - CPU offset 0x%llx not aligned to its size",
+                         (unsigned long long)offset);
+  *lo = uint32_t(offset) | code;
+  *hi = uint32_t(offset >> 32);
+  *log2_size = lg;
+  return Status::ok();
+}
+
+Status Bcm2711Pcie::set_inbound_window() {
+  uint32_t lo = 0, hi = 0, lg = 0;
+  INFERPI_TRY(bcm2711_rc_bar2(config_, &lo, &hi, &lg));
+  regs_.write32(rdb::kBar2ConfigLo, lo);
+  regs_.write32(rdb::kBar2ConfigHi, hi);
   uint32_t misc = regs_.read32(rdb::kMiscCtrl);
   misc = (misc & ~(0x1Fu << kMiscScb0SizeShift)) | ((lg - 15) << kMiscScb0SizeShift);
   regs_.write32(rdb::kMiscCtrl, misc);
@@ -134,6 +152,12 @@ Status Bcm2711Pcie::init(const Bcm2711PcieConfig& config) {
   // 10. All interrupts masked: we poll.
   regs_.write32(rdb::kIntr2Clear, 0xFFFFFFFF);
   regs_.write32(rdb::kIntr2MaskSet, 0xFFFFFFFF);
+  // Spread-spectrum clocking (review item 9, a choice): the Pi 4 DTB sets brcm,enable-ssc and
+  // Linux pcie-brcmstb.c brcm_pcie_set_ssc() then turns SSC on over the SerDes MDIO bus
+  // before link-up; Circle bcmpciehostbridge.cpp never does, and its PCIe/VL805 path works on
+  // every Pi 4. SSC only spreads the reference clock's EMI; getting its MDIO sequence wrong
+  // without a board to try it on could cost the link. So: not enabled (docs/hardware-
+  // validation.md lists it as the first thing to try if links train badly).
   // 11. Gen 2 at most (LNKCAP and LNKCTL2 target speed).
   regs_.write32(rdb::kRcLinkCapability, (regs_.read32(rdb::kRcLinkCapability) & ~0xFu) | 2);
   regs_.write32(rdb::kRcLinkControl2, (regs_.read32(rdb::kRcLinkControl2) & ~0xFu) | 2);
@@ -165,7 +189,9 @@ Status Bcm2711Pcie::init(const Bcm2711PcieConfig& config) {
   // vendor id 0x0001 instead of stalling the config read (pi4-hardware.md §6.3 step 6).
   regs_.set_bits32(rdb::kRcRootControl, kRootControlCrsVisible);
   // 17. Link speed for the log.
-  link_speed_ = (regs_.read32(rdb::kRcLinkStatus) >> 16) & 0xF;
+  uint32_t lnksta = regs_.read32(rdb::kRcLinkStatus) >> 16;
+  link_speed_ = lnksta & 0xF;
+  link_width_ = (lnksta >> 4) & 0x3F;
   // 18. Little-endian BAR2 accesses; CLKREQ# debug enable.
   regs_.clear_bits32(rdb::kVendorSpecificReg1, 3u << 2);
   regs_.set_bits32(rdb::kHardDebug, kHardDebugClkreqEnable);

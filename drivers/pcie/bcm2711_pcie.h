@@ -37,6 +37,9 @@ class Bcm2711Pcie final : public ConfigSpace {
   // PCI bus address = CPU physical address + dma_offset().
   uint64_t dma_offset() const { return config_.inbound_pci - config_.inbound_cpu; }
   uint32_t link_speed() const { return link_speed_; }  // 1 = 2.5 GT/s, 2 = 5 GT/s
+  uint32_t link_width() const { return link_width_; }  // lanes (x1 on a Pi 4)
+  // MISC_PCIE_STATUS now (link bits 4, 5), for `diag`.
+  uint32_t status() const { return regs_.base() ? regs_.read32(0x4068) : 0; }
 
   uint32_t read32(Address a, uint16_t offset) override;
   void write32(Address a, uint16_t offset, uint32_t value) override;
@@ -49,10 +52,17 @@ class Bcm2711Pcie final : public ConfigSpace {
   mmio::RegisterBlock regs_;
   bool link_up_ = false;
   uint32_t link_speed_ = 0;
+  uint32_t link_width_ = 0;
 };
 
 // Inbound window SIZE code (Linux encode_ibar_size): log2(size) 16..37 -> log2 - 15,
 // 12..15 -> log2 - 12 + 0x1C, anything else 0 (disabled). Pure, host-tested.
 uint32_t bcm2711_inbound_size_code(uint64_t size);
+
+// RC_BAR2_CONFIG_LO/HI for the inbound window: the PCI - CPU offset with the size code, and
+// log2 of the (power-of-two rounded) window size. Fails for a window not at CPU 0, a size
+// that cannot be encoded or an offset not aligned to the size. Pure, host-tested.
+Status bcm2711_rc_bar2(const Bcm2711PcieConfig& config, uint32_t* lo, uint32_t* hi,
+                       uint32_t* log2_size);
 
 }  // namespace inferpi::pci

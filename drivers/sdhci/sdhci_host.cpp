@@ -179,9 +179,11 @@ Status SdhciHost::identify() {
   }
   high_capacity_ = (r[0] & ocr::kCcs) != 0;
   INFERPI_TRY(send(Command{2, 0, kResp136}, r, "CMD2 (ALL_SEND_CID)"));
+  for (int i = 0; i < 4; i++) cid_[i] = r[i];
   INFERPI_TRY(send(Command{3, 0, kResp48}, r, "CMD3 (SEND_RELATIVE_ADDR)"));
   rca_ = r6_rca(r[0]);
   INFERPI_TRY(send(Command{9, rca_ << 16, kResp136}, r, "CMD9 (SEND_CSD)"));
+  for (int i = 0; i < 4; i++) csd_[i] = r[i];
   INFERPI_TRY(csd_capacity_blocks(r, &blocks_));
   INFERPI_TRY(send(Command{7, rca_ << 16, kResp48Busy}, r, "CMD7 (SELECT_CARD)"));
   if (!high_capacity_) INFERPI_TRY(send(Command{16, 512, kResp48}, r, "CMD16 (SET_BLOCKLEN)"));

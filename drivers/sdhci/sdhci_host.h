@@ -33,6 +33,11 @@ class SdhciHost final : public BlockDevice {
   bool high_capacity() const { return high_capacity_; }
   uint32_t clock_hz() const { return clock_hz_; }
   uint32_t spec_version() const { return version_; }
+  uint32_t base_clock_hz() const { return base_clock_; }
+  // The card's CID and CSD as the R2 response registers hold them (CRC byte dropped: card
+  // bit n is stored at bit n - 8), for `diag`.
+  const uint32_t* cid() const { return cid_; }
+  const uint32_t* csd() const { return csd_; }
 
  private:
   struct Command {
@@ -61,6 +66,8 @@ class SdhciHost final : public BlockDevice {
   uint32_t clock_hz_ = 0;
   uint32_t rca_ = 0;
   uint64_t blocks_ = 0;
+  uint32_t cid_[4] = {};
+  uint32_t csd_[4] = {};
   char name_[8] = {};
 };
 

@@ -46,7 +46,7 @@ bool StorageCommands::run(int argc, const char* const* argv) {
   if (!strcmp(c, "pci"))
     cmd_pci();
   else if (!strcmp(c, "usb"))
-    cmd_usb();
+    cmd_usb(argc > 1 && !strcmp(argv[1], "hub-evaluate"));
   else if (!strcmp(c, "sd"))
     cmd_sd();
   else if (!strcmp(c, "blk"))
@@ -74,7 +74,8 @@ void StorageCommands::cmd_pci() {
   hw_.print_pci();
 }
 
-void StorageCommands::cmd_usb() {
+void StorageCommands::cmd_usb(bool hub_by_evaluate_context) {
+  hw_.usb().set_hub_flag_by_evaluate_context(hub_by_evaluate_context);
   uint64_t t0 = platform::now_us();
   Status st = hw_.start_usb();
   if (!st) kprint("usb: %s\n", st.message());

@@ -35,7 +35,7 @@ class StorageCommands {
 
  private:
   void cmd_pci();
-  void cmd_usb();
+  void cmd_usb(bool hub_by_evaluate_context);
   void cmd_sd();
   void cmd_blk();
   void cmd_readtest(int argc, const char* const* argv);

@@ -12,6 +12,7 @@ Status StorageHardware::start_pcie() {
     // Pi 4: a new fundamental reset, so the VL805 needs its firmware again afterwards.
     INFERPI_TRY(bcm_.init(config_.bcm2711));
     vl805_notified_ = false;
+    vl805_ = pci::Vl805Firmware{};
     if (config_.set_dma_window)
       config_.set_dma_window(config_.bcm2711.inbound_cpu, config_.bcm2711.inbound_pci,
                              config_.bcm2711.inbound_size);
@@ -22,6 +23,7 @@ Status StorageHardware::start_pcie() {
   } else {
     return Status::error("pcie: this board has no PCIe host");
   }
+  xhci_ = nullptr;  // points into the bus walk about to be redone
   bus_.init(*config_space_, config_.window);
   INFERPI_TRY(bus_.enumerate());
   pcie_up_ = true;
@@ -45,19 +47,30 @@ void StorageHardware::print_pci() const {
 }
 
 Status StorageHardware::start_usb() {
+  // Pi 4: the last notify left the VL805 without firmware. Only a new fundamental reset
+  // makes another NOTIFY_XHCI_RESET safe (a second one after the same PERST kills it).
+  if (config_.bcm2711.base && vl805_notified_ && vl805_.version == 0) pcie_up_ = false;
   INFERPI_TRY(start_pcie());
-  const pci::Function* xhci = bus_.find_class(pci::kClassXhci);
+  // The VL805 by its ids (1106:3483, as Linux pci-quirks.c matches it) or any xHCI by class.
+  const pci::Function* xhci = bus_.find_device(pci::kVl805Vendor, pci::kVl805Device);
+  if (!xhci) xhci = bus_.find_class(pci::kClassXhci);
   if (!xhci) return Status::error("usb: no xHCI controller on PCI");
   if (!xhci->bar_cpu[0]) return Status::error("usb: xHCI BAR0 not assigned");
-  if (config_.bcm2711.base && !vl805_notified_) {
+  const bool vl805 = xhci->vendor == pci::kVl805Vendor && xhci->device == pci::kVl805Device;
+  if (config_.bcm2711.base && vl805 && !vl805_notified_) {
     // Once per PCIe reset (pi4-hardware.md §7, §12.3): a second notify kills the VL805.
     if (!config_.firmware) return Status::error("usb: VL805 needs the firmware mailbox");
-    vl805_notified_ = true;
-    INFERPI_TRY(pci::vl805_notify_reset(*config_.firmware, xhci->address));
-    kprint("usb: VL805 firmware version 0x%08x\n",
-           pci::vl805_firmware_version(*config_space_, xhci->address));
+    Status st = pci::vl805_ensure_firmware(*config_.firmware, *config_space_, xhci->address,
+                                           kVl805PollMs, &vl805_);
+    vl805_notified_ = vl805_.notified;
+    if (!st) return st.with_context("usb: rescan to retry after a new PCIe reset");
+    kprint("usb: VL805 firmware version 0x%08x (%s)\n", vl805_.version,
+           vl805_.source == pci::Vl805Firmware::kAlreadyRunning ? "already running, no notify"
+           : vl805_.source == pci::Vl805Firmware::kLoaded       ? "loaded by the firmware"
+                                                                : "loaded after a slow notify");
   }
   bus_.enable(*xhci);
+  xhci_ = xhci;
   return usb_.start(uintptr_t(xhci->bar_cpu[0]));
 }
 

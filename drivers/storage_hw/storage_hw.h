@@ -30,6 +30,14 @@ class StorageHardware {
   void print_pci() const;
 
   usb::UsbStack& usb() { return usb_; }
+  // For `diag`: what PCIe brought up (null before start_pcie), the xHCI function start_usb
+  // used (null before), the VL805 firmware state.
+  bool pcie_up() const { return pcie_up_; }
+  pci::ConfigSpace* config_space() { return pcie_up_ ? config_space_ : nullptr; }
+  const pci::Bcm2711Pcie* bcm2711() const { return config_.bcm2711.base ? &bcm_ : nullptr; }
+  const pci::PciBus& bus() const { return bus_; }
+  const pci::Function* xhci_function() const { return xhci_; }
+  const pci::Vl805Firmware& vl805() const { return vl805_; }
   sd::SdhciHost& sd() { return sd_; }
   // Every block device that is up: USB mass storage first, then the SD card.
   size_t block_count() const;
@@ -44,6 +52,10 @@ class StorageHardware {
   pci::PciBus bus_;
   bool pcie_up_ = false;
   bool vl805_notified_ = false;
+  pci::Vl805Firmware vl805_;
+  const pci::Function* xhci_ = nullptr;
+  // After a failed or slow notify: how long to watch config 0x50 for the firmware.
+  static constexpr uint32_t kVl805PollMs = 1000;
   usb::UsbStack usb_;
   sd::SdhciHost sd_;
 };

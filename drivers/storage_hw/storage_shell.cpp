@@ -103,7 +103,10 @@ StorageHardware* kernel_storage() {
 }
 
 INFERPI_SHELL_COMMAND(storage_pci, "pci", "pci  list PCI functions (brings up the PCIe host)", run);
-INFERPI_SHELL_COMMAND(storage_usb, "usb", "usb  (re)initialise USB and list the devices", run);
+INFERPI_SHELL_COMMAND(storage_usb, "usb",
+                      "usb [hub-evaluate]  (re)initialise USB and list the devices (hub-evaluate: "
+                      "set hub fields by Evaluate Context, the fallback, for tests)",
+                      run);
 INFERPI_SHELL_COMMAND(storage_sd, "sd", "sd  (re)initialise the SD card", run);
 INFERPI_SHELL_COMMAND(storage_blk, "blk", "blk  list block devices", run);
 INFERPI_SHELL_COMMAND(storage_readtest, "readtest",

@@ -18,8 +18,10 @@ constexpr uint16_t kStatusConnected = 1u << 0, kStatusEnabled = 1u << 1, kStatus
 constexpr uint16_t kChangeReset = 1u << 4;
 constexpr uint32_t kMinPowerOnDelayUs = 500'000;  // Circle: 510 ms; some devices need more
 constexpr uint32_t kPortResetTimeoutUs = 500'000;
-constexpr uint32_t kResetRecoveryUs = 10'000;  // TRSTRCY
-constexpr uint8_t kMaxDepth = 5;               // route string has 5 tiers
+// After a port reset: USB 2.0 §7.1.7.5 TRSTRCY is 10 ms, but devices need more - Linux
+// hub.c waits 10 + 40 ms, Circle 100 ms (review item 4). 50 ms at every reset site.
+constexpr uint32_t kResetRecoveryUs = 50'000;
+constexpr uint8_t kMaxDepth = 5;  // route string has 5 tiers
 
 }  // namespace
 
@@ -55,12 +57,21 @@ Status UsbStack::setup_hub(size_t index) {
   INFERPI_TRY(hc_.control(hub.slot, 0xA0, kGetDescriptor, desc::kHub << 8, 0, d, sizeof d, &got));
   HubDescriptor hd;
   INFERPI_TRY(parse_hub_descriptor(d, got, &hd));
-  // Tell the controller it is a hub (Linux does this with Configure Endpoint on xHCI 1.0).
-  bool multi_tt = hub.descriptor.device_protocol == 2;
-  INFERPI_TRY(hc_.configure_endpoints(hub.slot, nullptr, 0, true, hd.ports,
-                                      hub.speed == xhci::Speed::High ? hd.think_time() : 0, false));
-  (void)multi_tt;  // single-TT operation is always valid
   INFERPI_TRY(hc_.control(hub.slot, 0x00, kSetConfiguration, hub.config.value, 0, nullptr, 0));
+  // Then tell the controller it is a hub (review item 5), in this order as Linux does
+  // (usb/core/hub.c hub_configure() -> xhci_update_hub_device(): a Configure Endpoint with
+  // only the slot context, on the configured hub). If the controller refuses, Evaluate
+  // Context with the same fields, which is what Circle uses on the VL805. Single-TT
+  // operation is always valid, so MTT stays 0 even on a multi-TT hub.
+  uint32_t ttt = hub.speed == xhci::Speed::High ? hd.think_time() : 0;
+  Status hub_flag = hub_by_evaluate_context_
+                        ? Status::error("skipped by the test hook")
+                        : hc_.configure_endpoints(hub.slot, nullptr, 0, true, hd.ports, ttt, false);
+  if (!hub_flag) {
+    kprint("usb: hub: Configure Endpoint refused (%s): trying Evaluate Context\n",
+           hub_flag.message());
+    INFERPI_TRY(hc_.evaluate_hub_fields(hub.slot, hd.ports, ttt, false));
+  }
 
   for (uint8_t p = 1; p <= hd.ports; p++)
     INFERPI_TRY(hc_.control(hub.slot, 0x23, kSetFeature, kPortPower, p, nullptr, 0));

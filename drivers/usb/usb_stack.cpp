@@ -10,7 +10,9 @@ namespace inferpi::usb {
 namespace {
 
 constexpr uint32_t kRootPortSettleUs = 300'000;  // as Circle: ports settle before the scan
-constexpr uint32_t kAddressRecoveryUs = 10'000;  // USB 2.0 §9.2.6.3 SET_ADDRESS recovery
+// After Address Device: SET_ADDRESS recovery is 2 ms (USB 2.0 §9.2.6.3); Linux waits 10 ms
+// more after its address, Circle 100 ms after reset and address; 50 ms here (review item 4).
+constexpr uint32_t kAddressRecoveryUs = 50'000;
 constexpr uint8_t kGetDescriptor = 6, kSetConfiguration = 9;
 
 }  // namespace

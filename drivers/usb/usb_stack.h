@@ -53,6 +53,9 @@ class UsbStack {
   size_t storage_count() const { return storage_count_; }
   UsbMassStorage& storage(size_t i) { return storage_[i]; }
   xhci::XhciController& controller() { return hc_; }
+  // Test hook (shell `usb hub-evaluate`): skip the Configure Endpoint that marks a hub and
+  // take the Evaluate Context fallback directly, so QEMU runs that path too.
+  void set_hub_flag_by_evaluate_context(bool on) { hub_by_evaluate_context_ = on; }
   // Prints the device tree ("usb: port 1 SuperSpeed 46f4:0001 storage usb0 ...").
   void print() const;
 
@@ -75,6 +78,7 @@ class UsbStack {
   xhci::XhciController hc_;
   DmaPool pool_;
   bool started_ = false;
+  bool hub_by_evaluate_context_ = false;
   UsbDevice devices_[kMaxDevices];
   size_t device_count_ = 0;
   UsbMassStorage storage_[kMaxStorage];

@@ -15,7 +15,9 @@ constexpr uint32_t kHaltTimeoutUs = 100'000;     // spec: 16 ms
 constexpr uint32_t kResetTimeoutUs = 1'000'000;  // U-Boot uses 250 ms, Circle 20 ms
 constexpr uint32_t kPortResetTimeoutUs = 500'000;
 constexpr uint32_t kLinkTrainingTimeoutUs = 300'000;
-constexpr uint32_t kRecoveryDelayUs = 10'000;  // USB 2.0 §7.1.7.5 TRSTRCY
+// After a root port reset: TRSTRCY (USB 2.0 §7.1.7.5) is 10 ms; Linux hub.c waits 10 + 40 ms
+// and Circle 100 ms because real devices need it (review item 4).
+constexpr uint32_t kRecoveryDelayUs = 50'000;
 constexpr uint32_t kBiosHandoffTimeoutUs = 1'000'000;
 
 }  // namespace
@@ -503,18 +505,40 @@ Status XhciController::configure_endpoints(uint8_t slot_id, const EndpointConfig
     icc[1] |= 1u << dci;
     if (dci > max_dci) max_dci = dci;
   }
-  in_slot[0] = (in_slot[0] & ~(31u << 27) & ~(1u << 26) & ~(1u << 25)) | (max_dci << 27) |
-               (is_hub ? 1u << 26 : 0) | (multi_tt ? 1u << 25 : 0);
-  if (is_hub) {
-    in_slot[1] = (in_slot[1] & 0x00FFFFFF) | (hub_ports << 24);
-    in_slot[2] = (in_slot[2] & ~(3u << 16)) | ((ttt & 3) << 16);
-  }
-  in_slot[3] = 0;  // slot state / address are output-only
+  in_slot[0] = (in_slot[0] & ~(31u << 27)) | (max_dci << 27);
+  set_hub_fields(in_slot, is_hub, hub_ports, ttt, multi_tt);
   mmio::barrier_full();
   Trb done;
   return command(
       Trb{s->input.bus, 0, trb::type_bits(trb::kConfigureEndpoint) | trb::slot_bits(slot_id)},
       "Configure Endpoint", &done);
+}
+
+void XhciController::set_hub_fields(uint32_t* in_slot, bool is_hub, uint32_t hub_ports,
+                                    uint32_t ttt, bool multi_tt) {
+  in_slot[0] = (in_slot[0] & ~(1u << 26) & ~(1u << 25)) | (is_hub ? 1u << 26 : 0) |
+               (multi_tt ? 1u << 25 : 0);
+  if (is_hub) {
+    in_slot[1] = (in_slot[1] & 0x00FFFFFF) | (hub_ports << 24);
+    in_slot[2] = (in_slot[2] & ~(3u << 16)) | ((ttt & 3) << 16);
+  }
+  in_slot[3] = 0;  // slot state / address are output-only
+}
+
+Status XhciController::evaluate_hub_fields(uint8_t slot_id, uint32_t hub_ports, uint32_t ttt,
+                                           bool multi_tt) {
+  Slot* s = slot(slot_id);
+  if (!s) return Status::error("xhci: Evaluate Context: slot %u not enabled", slot_id);
+  memset(s->input.cpu, 0, s->input.size);
+  layout_.input_control(s->input.cpu)[1] = 1;  // A0: the slot context only
+  uint32_t* in_slot = layout_.input_slot(s->input.cpu);
+  memcpy(in_slot, layout_.output_slot(s->output.cpu), 32);
+  set_hub_fields(in_slot, true, hub_ports, ttt, multi_tt);
+  mmio::barrier_full();
+  Trb done;
+  return command(
+      Trb{s->input.bus, 0, trb::type_bits(trb::kEvaluateContext) | trb::slot_bits(slot_id)},
+      "Evaluate Context (hub fields)", &done);
 }
 
 Status XhciController::disable_slot(uint8_t slot_id) {

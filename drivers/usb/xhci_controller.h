@@ -70,6 +70,10 @@ class XhciController {
   Status configure_endpoints(uint8_t slot_id, const EndpointConfig* endpoints, uint32_t count,
                              bool is_hub, uint32_t hub_ports, uint32_t tt_think_time,
                              bool multi_tt);
+  // The same hub fields through Evaluate Context (what Circle xhciusbdevice.cpp
+  // EnableHubFunction() does; the fallback when the VL805 refuses Configure Endpoint).
+  Status evaluate_hub_fields(uint8_t slot_id, uint32_t hub_ports, uint32_t tt_think_time,
+                             bool multi_tt);
   Status disable_slot(uint8_t slot_id);
 
   // Control transfer on EP0. `data` is ordinary memory (copied through a DMA bounce buffer),
@@ -93,6 +97,8 @@ class XhciController {
   uint32_t max_slots() const { return max_slots_; }
 
  private:
+  static void set_hub_fields(uint32_t* in_slot, bool is_hub, uint32_t hub_ports, uint32_t ttt,
+                             bool multi_tt);
   struct Endpoint {
     bool active = false;
     ProducerRing ring;

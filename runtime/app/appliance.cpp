@@ -184,7 +184,7 @@ int run_appliance(AppContext& ctx) {
   app.read_health(false);
   app.init_storage();
 
-  MenuOptions menu{ctx.echo_input, ctx.run_shell != nullptr, ctx.can_quit};
+  MenuOptions menu{ctx.echo_input, ctx.run_shell != nullptr, ctx.can_quit, ctx.run_diag != nullptr};
   for (;;) {
     arena.reset(base);
     ModelCatalog* catalog = arena_new<ModelCatalog>(arena);
@@ -204,6 +204,9 @@ int run_appliance(AppContext& ctx) {
         continue;
       case MenuChoice::kShell:
         ctx.run_shell(ctx);
+        continue;
+      case MenuChoice::kDiag:
+        ctx.run_diag(ctx);
         continue;
       case MenuChoice::kModel:
         break;

@@ -68,6 +68,8 @@ struct AppContext {
   // Optional board hooks.
   bool (*read_health)(AppContext& ctx, SocHealth* out) = nullptr;  // /temp, /stats
   void (*run_shell)(AppContext& ctx) = nullptr;                    // "!shell" in the menu
+  // "!diag" in the menu: the self-test report (runtime/app/diag_report.h).
+  void (*run_diag)(AppContext& ctx) = nullptr;
   // /bench: measures memory bandwidth and decode speed of the loaded model.
   void (*run_bench)(AppContext& ctx, Engine& engine, const char* args) = nullptr;
   void* board = nullptr;  // the board's own state, for the hooks

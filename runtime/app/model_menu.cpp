@@ -126,6 +126,10 @@ bool parse_menu_choice(const char* text, const ModelCatalog& catalog, const Menu
     *out = MenuChoice{MenuChoice::kShell, nullptr};
     return true;
   }
+  if (options.has_diag && compare_nocase(word, "!diag") == 0) {
+    *out = MenuChoice{MenuChoice::kDiag, nullptr};
+    return true;
+  }
   if (options.can_quit && (compare_nocase(word, "q") == 0 || compare_nocase(word, "quit") == 0)) {
     *out = MenuChoice{MenuChoice::kQuit, nullptr};
     return true;
@@ -160,6 +164,7 @@ MenuChoice ask_menu_choice(const ModelCatalog& catalog, LineReader& input,
     } else {
       kprint("\nPress Enter to rescan drives");
     }
+    if (options.has_diag) kprint(", !diag = self-test report");
     if (options.has_shell) kprint(", !shell = debug shell");
     if (options.can_quit) kprint(", q = quit");
     kprint(": ");

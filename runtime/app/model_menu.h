@@ -11,10 +11,11 @@ struct MenuOptions {
   bool echo = false;       // echo typed input (UART)
   bool has_shell = false;  // offer "!shell" (the kernel's debug shell)
   bool can_quit = false;   // offer "q" (the host CLI)
+  bool has_diag = false;   // offer "!diag" (the self-test report)
 };
 
 struct MenuChoice {
-  enum Kind { kModel, kRescan, kShell, kQuit } kind = kRescan;
+  enum Kind { kModel, kRescan, kShell, kQuit, kDiag } kind = kRescan;
   const ModelEntry* model = nullptr;  // for kModel
 };
 

@@ -23,5 +23,12 @@ inline void sev() { asm volatile("sev" ::: "memory"); }
 inline void dsb_sy() { asm volatile("dsb sy" ::: "memory"); }
 inline void isb() { asm volatile("isb" ::: "memory"); }
 inline void relax() { asm volatile("yield" ::: "memory"); }
+// PSTATE.A = 0: take SErrors (routed to EL2 by HCR_EL2.AMO, boot/start.S). Called on every
+// core once its MMU is on, so the vectors' report runs with the console usable.
+inline void unmask_serror() { asm volatile("msr daifclr, #4\n isb" ::: "memory"); }
+// For `diag` and the boot tests: HCR_EL2.AMO set and PSTATE.A clear on this core.
+inline bool serror_routed_and_unmasked() {
+  return (INFERPI_READ_SYSREG(hcr_el2) & (1u << 5)) && !(INFERPI_READ_SYSREG(daif) & (1u << 8));
+}
 
 }  // namespace inferpi::cpu

@@ -44,9 +44,19 @@ void send_sgi(uint32_t intid, uint32_t target_core_mask) {
 void acknowledge_all() {
   for (int i = 0; i < 64; ++i) {
     uint32_t iar = g_gicc.read32(GICC_IAR);
-    if ((iar & 0x3ff) == kSpurious) return;
+    if ((iar & 0x3ff) == kSpurious) break;
     g_gicc.write32(GICC_EOIR, iar);
   }
+  // The caller reads the job the SGI announced right after this. Nothing orders a Device
+  // read (GICC_IAR) before a later Normal load - not even a load-acquire, which only orders
+  // what comes after it - so without a barrier the A72 may read the old job generation,
+  // consume the SGI here and sleep for good (lost wake-up). Linux irq-gic.c gic_handle_irq
+  // issues smp_rmb() after reading IAR for an SGI (paired with the dmb before the
+  // GICD_SGIR write). Circle (lib/interruptgic.cpp, lib/multicore.cpp) needs none: its IPI
+  // carries the whole message in the SGI number and no shared data is read after IAR; ours
+  // announces a job in memory, so we need Linux's barrier. Armv8 memory model: DMB orders
+  // the device read before every later load and store of this core.
+  asm volatile("dmb ish" ::: "memory");
 }
 
 }  // namespace inferpi::gic

@@ -202,6 +202,7 @@ extern "C" [[noreturn]] void inferpi_kernel_entry(uintptr_t x0) {
 
   map_memory();
   mmu::enable();
+  cpu::unmask_serror();
   run_global_constructors();
   kernel_heap_init(reinterpret_cast<void*>(heap), kHeapSize);
 

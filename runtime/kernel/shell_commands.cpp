@@ -59,8 +59,16 @@ INFERPI_SHELL_COMMAND(mem, "mem", "memory map, heap, arena and DMA usage", cmd_m
 int cmd_cores(int, char**) {
   kprint("cores online: %d of %d (", smp::cores_online(), smp::kMaxCores);
   for (int c = 0; c < smp::kMaxCores; ++c)
-    kprint("%s%d:%s", c ? " " : "", c, smp::core_online(c) ? "up" : "down");
+    kprint("%s%d:%s", c ? " " : "", c,
+           smp::core_parked(c)   ? "parked"
+           : smp::core_online(c) ? "up"
+                                 : "down");
   kprint("), parallel_for workers: %d\n", worker_count());
+  uint32_t serror = smp::serror_reporting_cores();
+  kprint("SErrors routed to EL2 and unmasked on cores:");
+  for (int c = 0; c < smp::kMaxCores; ++c)
+    if (serror & (1u << c)) kprint(" %d", c);
+  kprint("\n");
   return 0;
 }
 INFERPI_SHELL_COMMAND(cores, "cores", "which cores are running", cmd_cores);

@@ -87,6 +87,16 @@ TEST_F(MenuTest, ShellAndQuitOnlyWhenTheBoardOffersThem) {
   EXPECT_EQ(c.kind, MenuChoice::kQuit);
 }
 
+TEST_F(MenuTest, DiagOnlyWhenTheBoardOffersIt) {
+  MenuChoice c;
+  EXPECT_FALSE(parse("!diag", &c));
+  options.has_diag = true;
+  ASSERT_TRUE(parse("!diag", &c));
+  EXPECT_EQ(c.kind, MenuChoice::kDiag);
+  ASSERT_TRUE(parse("  !DIAG ", &c));
+  EXPECT_EQ(c.kind, MenuChoice::kDiag);
+}
+
 TEST_F(MenuTest, AskRepromptsUntilValid) {
   scope.console.input = "nope\n5\n" + std::string(5000, '1') + "\n2\n";
   char buf[64];

@@ -10,7 +10,8 @@ byte that came over USB/SD is compared. The kernel's throughput lines are collec
 printed (they are reported, never asserted).
 
 usage: storage_system_test.py --kernel K.elf --scenario NAME [--workdir DIR]
-scenarios: superspeed, highspeed, hub, hub2 (two tiers), sdhci, sdhc, unplug
+scenarios: superspeed, highspeed, hub, hub2 (two tiers), hubeval (the hub marked through the
+Evaluate Context fallback, review item 5), sdhci, sdhc, unplug
 """
 import argparse
 import json
@@ -193,6 +194,7 @@ USB_TOPOLOGY = {
               "-device", "usb-hub,bus=xhci.0,port=2.3,id=hub1",
               "-device", "usb-storage,bus=xhci.0,port=2.3.2,drive=stick,id=stick0"], r"route 23 full speed"),
 }
+USB_TOPOLOGY["hubeval"] = USB_TOPOLOGY["hub"]
 
 
 def usb_scenario(kernel, workdir, name):
@@ -205,8 +207,11 @@ def usb_scenario(kernel, workdir, name):
     q.wait_for(re.escape(PROMPT), 30)
     out = q.command("pci")
     expect(out, r"01:00\.0 1b36:000d class 0c0330 BAR0 0x1[0-9a-f]+", "xHCI behind the root port")
-    out = q.command("usb")
+    out = q.command("usb hub-evaluate" if name == "hubeval" else "usb")
     expect(out, speed + r".*usb0 'QEMU QEMU HARDDISK' 131072 x 512 bytes \[ok\]", "USB enumeration")
+    if name == "hubeval":
+        expect(out, r"usb: hub: Configure Endpoint refused \(skipped by the test hook\): trying "
+                    r"Evaluate Context", "hub flag through Evaluate Context")
     if name.startswith("hub"):
         expect(out, r"full speed .* hub \[ok\]", "hub")
     out = q.command("blk")
@@ -312,7 +317,7 @@ def unplug_scenario(kernel, workdir, name):
 
 
 SCENARIOS = {"superspeed": usb_scenario, "highspeed": usb_scenario, "hub": usb_scenario,
-             "hub2": usb_scenario,
+             "hub2": usb_scenario, "hubeval": usb_scenario,
              "sdhci": sd_scenario, "sdhc": sd_scenario, "unplug": unplug_scenario}
 
 

@@ -71,7 +71,10 @@ void mount_disk(AppContext& ctx, BlockDevice* disk, int* disks) {
   }
 }
 
+bool g_storage_initialised = false;
+
 void init_storage(AppContext& ctx) {
+  g_storage_initialised = true;
   ctx.drive_count = 0;
 #if INFERPI_HAVE_STORAGE_HW
   StorageHardware* hw = kernel_storage();
@@ -136,7 +139,26 @@ void run_shell(AppContext&) {
 
 }  // namespace
 
-void run_icount_bench();  // icount_bench.cpp
+void run_icount_bench();                // icount_bench.cpp
+void run_kernel_diag(AppContext& ctx);  // diag_main.cpp
+
+// The appliance's context, also for the debug shell's `diag` (which then reuses the drives
+// the menu found, or brings storage up itself when the kernel booted into the shell).
+AppContext& kernel_app_context() {
+  static AppContext ctx;
+  static bool ready = false;
+  if (!ready) {
+    ready = true;
+    ctx.model_arena = &kernel_arena();
+    ctx.init_storage = init_storage;
+    ctx.read_health = read_health;
+    ctx.run_shell = run_shell;
+    ctx.run_diag = run_kernel_diag;
+    ctx.run_bench = run_standard_bench;
+  }
+  return ctx;
+}
+bool kernel_storage_initialised() { return g_storage_initialised; }
 
 extern "C" void inferpi_main() {
   if (bootargs::has_word(kernel_bootargs(), "bench")) run_icount_bench();
@@ -150,13 +172,8 @@ extern "C" void inferpi_main() {
 
   SamplerSettings sampler;  // the defaults; /set changes them per model
   static SessionChat chat(sampler, 256);
-  AppContext ctx;
-  ctx.model_arena = &kernel_arena();
+  AppContext& ctx = kernel_app_context();
   ctx.board_name = board_name;
-  ctx.init_storage = init_storage;
-  ctx.read_health = read_health;
-  ctx.run_shell = run_shell;
-  ctx.run_bench = run_standard_bench;
   ctx.chat = &chat;
   ctx.echo_input = true;  // a serial terminal shows only what we echo
   ctx.cancel_load_on_ctrl_c = true;

@@ -21,6 +21,7 @@ class FileBlockDevice : public BlockDevice {
   // (/dev/sdX), 512 for an image file.
   Status open(const char* path, uint32_t sector_size = 512, bool writable = false);
   void close();
+  bool is_open() const { return fd_ >= 0; }
 
   const char* name() const override { return "image"; }
   uint32_t sector_size() const override { return sector_size_; }

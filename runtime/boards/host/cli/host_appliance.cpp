@@ -10,6 +10,7 @@
 #include "drivers/block/volumes.h"
 #include "runtime/app/appliance.h"
 #include "runtime/app/bench_command.h"
+#include "runtime/app/diag_report.h"
 #include "runtime/app/fat_model_drive.h"
 #include "runtime/app/session_chat.h"
 #include "runtime/boards/host/cli/dir_model_drive.h"
@@ -75,6 +76,30 @@ void init_storage(AppContext& ctx) {
   }
 }
 
+// "!diag" on the host: the parts that make sense over folders and disk images (bandwidth,
+// raw and filesystem read speed, the two read paths); the hardware sections say why not.
+void run_diag(AppContext& ctx) {
+  HostBoard& board = *static_cast<HostBoard*>(ctx.board);
+  DiagReport r(ctx.board_name);
+  for (const char* s : {"board", "firmware", "clock", "thermal", "ram", "window", "cores"})
+    r.not_run(s, "host CLI: no Raspberry Pi firmware or kernel memory map");
+  diag_bandwidth(r, *ctx.model_arena);
+  for (const char* s : {"pcie", "vl805", "xhci", "usb", "sd"})
+    r.not_run(s, "host CLI: drives are folders and disk images");
+  bool any_image = false;
+  for (auto& s : board.sources) {
+    if (!s->image.is_open()) continue;
+    any_image = true;
+    diag_raw_read(r, s->image, *ctx.model_arena);
+    diag_read_paths(r, s->image, "an aligned and a misaligned destination", false,
+                    *ctx.model_arena);
+  }
+  if (!any_image) r.not_run("drives", "no disk image given (folders have no raw sectors)");
+  if (ctx.drive_count == 0) r.not_run("fat", "no drive");
+  for (int i = 0; i < ctx.drive_count; ++i) diag_fat_read(r, *ctx.drives[i], *ctx.model_arena);
+  r.finish();
+}
+
 uint64_t physical_ram() {
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   return pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) : (4ull << 30);
@@ -107,6 +132,7 @@ int run_host_appliance(const ApplianceOptions& options) {
   ctx.board = &board;
   ctx.chat = &chat;
   ctx.run_bench = run_standard_bench;
+  ctx.run_diag = run_diag;
   ctx.engine_options.max_context = options.context;
   ctx.echo_input = false;  // a terminal echoes by itself; a pipe should not be echoed
   ctx.can_quit = true;
