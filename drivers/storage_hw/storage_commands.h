@@ -32,6 +32,8 @@ class StorageCommands {
   bool run(int argc, const char* const* argv);
   static const char* const kNames[];  // null-terminated list of the command names
   StorageHardware& hardware() { return hw_; }
+  uint8_t* scratch() { return scratch_; }
+  size_t scratch_bytes() const { return scratch_bytes_; }
 
  private:
   void cmd_pci();
