@@ -12,6 +12,8 @@ partition (--data).
            the Debian packages (extracted again here with dpkg-deb) and to
            sdcard/firmware.sha256, `fsck.fat -n` clean on both partitions, `inferpi disk ls`
            lists both, and `inferpi disk cat` takes out a kernel8.img equal to the build's.
+           Then make_sdcard's refusals: no terminal without --yes, not a block device, this
+           system's disk, --size too small (with both sizes), a path that is no model.
   raspi4b  then boots the kernel8.img taken out of the image on QEMU raspi4b (QEMU stands in
            for the firmware: it loads kernel8.img and passes the image's own DTB, with the SD
            slot moved to the controller QEMU's card sits on) with that same image as the SD
@@ -198,6 +200,39 @@ def boot_raspi4b(args, img, kernel, card_dtb, work):
         print(q.transcript())
 
 
+def check_refusals(args, work):
+    """make_sdcard refuses what it must, before writing anything, with a message."""
+    tool = [os.path.join(ROOT, "tools", "make_sdcard"), "--kernel", args.kernel8]
+    llama = os.path.join(args.models, "demo-llama")
+
+    def refused(extra, pattern, code=None, stdin=subprocess.DEVNULL):
+        r = subprocess.run(tool + extra, capture_output=True, text=True, stdin=stdin)
+        if r.returncode == debian_firmware.EXIT_NOT_FETCHED:
+            skip("the Pi firmware could not be fetched from Debian: " + r.stderr.strip())
+        if r.returncode == 0 or (code is not None and r.returncode != code) or \
+                not re.search(pattern, r.stderr):
+            fail("make_sdcard %s: exit %d, stderr %r (wanted /%s/)" %
+                 (" ".join(extra), r.returncode, r.stderr, pattern))
+        print("refused as expected: %s" % r.stderr.strip())
+
+    refused(["--device", "/dev/null", llama], r"without a terminal to confirm", 2)
+    refused(["--device", "/dev/null", "--yes", llama], r"not a block device")
+    refused(["--size", "40M", os.path.join(work, "small.img"), llama,
+             os.path.join(args.models, "demo-nanochat")], r"too small: .* need \d+ MiB")
+    refused([os.path.join(work, "x.img"), os.path.join(ROOT, "README.md")],
+            r"not a model folder or a \.gguf file")
+    refused(["/dev/sdz9", llama], r"use --device", 2)
+    with open("/proc/mounts") as f:
+        root = next((l.split()[0] for l in f if l.split()[1] == "/"), "")
+    if root.startswith("/dev/") and os.path.exists(root):
+        disk_name = os.path.basename(os.path.realpath(root))
+        sys_path = os.path.realpath("/sys/class/block/" + disk_name)
+        if os.path.exists(os.path.join(sys_path, "partition")):
+            sys_path = os.path.dirname(sys_path)
+        refused(["--device", "/dev/" + os.path.basename(sys_path), "--yes", llama],
+                r"holds this system's root|is mounted")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel8", required=True)
@@ -214,6 +249,8 @@ def main():
         img = os.path.join(work, "card.img")
         make_card(args, img)
         kernel, dtb = check_image(args, img, work)
+        if args.scenario == "image":
+            check_refusals(args, work)
         if args.scenario == "raspi4b":
             boot_raspi4b(args, img, kernel, dtb, work)
     print("PASS")
