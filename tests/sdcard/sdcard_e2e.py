@@ -18,8 +18,9 @@ partition (--data).
            for the firmware: it loads kernel8.img and passes the image's own DTB, with the SD
            slot moved to the controller QEMU's card sits on) with that same image as the SD
            card, and chats: both models listed with their drives, 32 greedy tokens equal to
-           the host CLI's, /exit, the second model from the second partition. Prints the
-           load speed from the card.
+           the host CLI's, /exit, the second model from the second partition; `sd` shows
+           High Speed and the system DMA path; `sdbench 2` reads the same CRC-32 by PIO and
+           by DMA as the image holds. Prints the load speed from the card.
 
 Exit 77 = skipped: only when the firmware cannot be fetched (make_sdcard exit 3: no network
 or Debian dropped the pinned version) or QEMU has no raspi4b. A hash mismatch fails.
@@ -34,6 +35,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -197,6 +199,19 @@ def boot_raspi4b(args, img, kernel, card_dtb, work):
         chat_turn(q, 2, "demo-nanochat", "GPT2", want2)
         speeds = re.findall(r"Loaded ([\d.]+ MB in [\d.]+ s \([\d.]+ MB/s\))", q.transcript())
         print("load from the card:", "; ".join(speeds))
+        # The loads above went through the DMA path; PIO and DMA read the same bytes.
+        q.send_line("!shell")
+        q.expect(r"inferpi> ", timeout=60)
+        q.send_line("sd")
+        q.expect(r"sd: High Speed \(50 MHz class\), system DMA, up to 65535 blocks", timeout=60)
+        q.send_line("sdbench 2")
+        pio = q.expect(r"sdbench: PIO .* crc32 ([0-9a-f]{8})", timeout=300)
+        dma = q.expect(r"sdbench: system DMA .* crc32 ([0-9a-f]{8})", timeout=300)
+        with open(img, "rb") as f:
+            want = "%08x" % zlib.crc32(f.read(2 * MiB))
+        got_pio, got_dma = pio.group(1).decode(), dma.group(1).decode()
+        if got_pio != want or got_dma != want:
+            q.fail("sdbench crc32: PIO %s, DMA %s, image %s" % (got_pio, got_dma, want))
         print(q.transcript())
 
 
