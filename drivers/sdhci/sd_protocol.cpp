@@ -56,4 +56,19 @@ Status csd_capacity_blocks(const uint32_t r[4], uint64_t* blocks) {
   return Status::error("sd: unsupported CSD structure %u", structure);
 }
 
+uint32_t adma2_fill(uint64_t* table, uint32_t max, uint64_t bus, uint64_t bytes) {
+  constexpr uint64_t kValid = 1u << 0, kEnd = 1u << 1, kTransfer = 2u << 4;
+  if (bytes == 0 || bus + bytes > (uint64_t(1) << 32)) return 0;
+  uint32_t n = 0;
+  while (bytes > 0) {
+    if (n == max) return 0;
+    uint64_t len = bytes < kAdmaMaxChunk ? bytes : kAdmaMaxChunk;
+    table[n++] = (bus << 32) | (len << 16) | kTransfer | kValid;
+    bus += len;
+    bytes -= len;
+  }
+  table[n - 1] |= kEnd;
+  return n;
+}
+
 }  // namespace inferpi::sd

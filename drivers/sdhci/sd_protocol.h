@@ -29,4 +29,38 @@ inline uint16_t r6_rca(uint32_t r6) { return uint16_t(r6 >> 16); }
 // R1 card status error bits (out of range, address error, ..., general error).
 constexpr uint32_t kR1ErrorMask = 0xFDF90008;
 
+// SCR (ACMD51, 8 bytes, most significant byte first; SD Physical Layer §5.6): SD_SPEC,
+// bits 59:56. 0 = version 1.0/1.01, which has no CMD6; 1 or more = 1.10 and later.
+inline uint32_t scr_sd_spec(const uint8_t scr[8]) { return scr[0] & 0x0F; }
+
+// CMD6 (SWITCH_FUNC) 64-byte status (§4.3.10, Table 4-13; bit 511 first): the card supports
+// High Speed (function group 1, function 1: bit 401), and which group-1 function the switch
+// selected (bits 379:376; 0xF = the switch failed).
+inline bool switch_supports_high_speed(const uint8_t status[64]) {
+  return (status[13] & 0x02) != 0;
+}
+inline uint32_t switch_group1_result(const uint8_t status[64]) { return status[16] & 0x0F; }
+// CMD6 arguments: mode 0 checks, mode 1 switches; every other group stays (0xF).
+constexpr uint32_t kSwitchCheckHighSpeed = 0x00FFFFF1, kSwitchSetHighSpeed = 0x80FFFFF1;
+
+// DMA address translation for one bus (a DTB `dma-ranges` entry): bus = cpu - cpu_base +
+// bus_base for cpu in [cpu_base, cpu_base + size). size = 0: the bus has no DMA window.
+struct DmaRange {
+  uint64_t cpu_base = 0;
+  uint64_t bus_base = 0;
+  uint64_t size = 0;
+  bool translate(uint64_t cpu, uint64_t bytes, uint64_t* bus) const {
+    if (cpu < cpu_base || bytes > size || cpu - cpu_base > size - bytes) return false;
+    *bus = cpu - cpu_base + bus_base;
+    return true;
+  }
+};
+
+// ADMA2, 32-bit descriptors (SDHCI 3.00 §1.13.4): attribute 15:0 (valid, end, int,
+// act 5:4 = 2 "transfer data"), length 31:16 (kept <= 32 KiB: some hosts do not take
+// 0 = 65536), address 63:32. Fills `table` for `bytes` at bus address `bus`; returns the
+// number of descriptors written, 0 if they do not fit in `max` or the range passes 4 GiB.
+constexpr uint32_t kAdmaMaxChunk = 32 * 1024;
+uint32_t adma2_fill(uint64_t* table, uint32_t max, uint64_t bus, uint64_t bytes);
+
 }  // namespace inferpi::sd

@@ -48,7 +48,7 @@ bool StorageCommands::run(int argc, const char* const* argv) {
   else if (!strcmp(c, "usb"))
     cmd_usb(argc > 1 && !strcmp(argv[1], "hub-evaluate"));
   else if (!strcmp(c, "sd"))
-    cmd_sd();
+    cmd_sd(argc, argv);
   else if (!strcmp(c, "blk"))
     cmd_blk();
   else if (!strcmp(c, "readtest"))
@@ -83,7 +83,20 @@ void StorageCommands::cmd_usb(bool hub_by_evaluate_context) {
   kprint("usb: ready in %llu ms\n", (unsigned long long)((platform::now_us() - t0) / 1000));
 }
 
-void StorageCommands::cmd_sd() {
+void StorageCommands::cmd_sd(int argc, const char* const* argv) {
+  sd::SdhciHost& host = hw_.sd();
+  if (argc > 1) {
+    if (!strcmp(argv[1], "pio")) {
+      host.set_transfer(sd::SdTransfer::kPio);
+    } else if (!strcmp(argv[1], "dma")) {
+      host.set_transfer(sd::SdTransfer::kDma);
+    } else if (!strcmp(argv[1], "auto")) {
+      host.set_transfer(sd::SdTransfer::kAuto);
+    } else {
+      kprint("usage: sd [auto|pio|dma]\n");
+      return;
+    }
+  }
   Status st = hw_.start_sd();
   if (!st) {
     kprint("sd: %s\n", st.message());
@@ -93,6 +106,12 @@ void StorageCommands::cmd_sd() {
   kprint("sd: %s card, %llu blocks (%llu MiB), SDHCI version %u, clock %u kHz\n",
          s.high_capacity() ? "SDHC/SDXC" : "SDSC", (unsigned long long)s.sector_count(),
          (unsigned long long)(s.sector_count() / 2048), s.spec_version() + 1, s.clock_hz() / 1000);
+  kprint("sd: %s, %s, up to %u blocks per command\n",
+         s.high_speed() ? "High Speed (50 MHz class)" : "default speed", s.path_name(),
+         sd::SdhciHost::kMaxBlocksPerCommand);
+  if (!s.high_speed() && s.speed_note()[0]) kprint("sd: not High Speed: %s\n", s.speed_note());
+  if (s.requested_transfer() == sd::SdTransfer::kDma && s.path() == sd::SdPath::kPio)
+    kprint("sd: no DMA path for this host (no ADMA2, no DREQ + system DMA): PIO\n");
 }
 
 void StorageCommands::cmd_blk() {

@@ -2,7 +2,7 @@
 // each of them (the table below) and passes the line's words:
 //   pci                      list PCI functions
 //   usb                      (re)initialise USB and list devices
-//   sd                       (re)initialise the SD card
+//   sd [auto|pio|dma]        (re)initialise the SD card (data path: fastest, PIO or DMA)
 //   blk                      list block devices
 //   readtest DEV LBA COUNT [unaligned]
 //                            read COUNT sectors at LBA (optionally into a buffer that is not
@@ -32,11 +32,13 @@ class StorageCommands {
   bool run(int argc, const char* const* argv);
   static const char* const kNames[];  // null-terminated list of the command names
   StorageHardware& hardware() { return hw_; }
+  uint8_t* scratch() { return scratch_; }
+  size_t scratch_bytes() const { return scratch_bytes_; }
 
  private:
   void cmd_pci();
   void cmd_usb(bool hub_by_evaluate_context);
-  void cmd_sd();
+  void cmd_sd(int argc, const char* const* argv);
   void cmd_blk();
   void cmd_readtest(int argc, const char* const* argv);
   void cmd_sum(int argc, const char* const* argv);

@@ -6,6 +6,7 @@
 #include "drivers/firmware_properties.h"
 #include "drivers/pcie/bcm2711_pcie.h"
 #include "drivers/pcie/pci_bus.h"
+#include "drivers/sdhci/system_dma.h"
 
 namespace inferpi {
 
@@ -21,6 +22,12 @@ struct StorageBoardConfig {
   // SD host at a fixed address (Pi 4 EMMC2); 0 = use an SDHCI found on PCI (QEMU sdhci-pci).
   uintptr_t sdhci_base = 0;
   uint32_t sdhci_base_clock_hz = 0;  // 0 = from firmware or the capabilities register
+  // DMA of that host: its bus's dma-ranges, its own bus address (the system DMA engine reads
+  // its data port there) and its DREQ line (0 = none); the SoC's DMA controller.
+  sd::DmaRange sdhci_dma_range;
+  uint32_t sdhci_bus_address = 0;
+  uint32_t sdhci_dreq = 0;
+  sd::SystemDmaConfig system_dma;
   // Called once the BCM2711 inbound window is programmed, before any DMA memory is handed
   // to a PCIe device: the board's DMA layer must add the offset from then on.
   void (*set_dma_window)(uint64_t cpu_base, uint64_t bus_base, uint64_t size) = nullptr;

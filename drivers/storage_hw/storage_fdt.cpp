@@ -110,6 +110,42 @@ Status bcm2711_inbound(const Fdt& fdt, const int* ancestors, int depth, int node
   return Status::ok();
 }
 
+// The first `dma-ranges` entry of the bus a node sits on (its parent): how that bus's
+// masters see RAM. Empty dma-ranges: 1:1 for the first 4 GiB; none: the bus has no DMA.
+bool bus_dma_range(const Fdt& fdt, const int* ancestors, int depth, sd::DmaRange* out) {
+  if (depth < 2) return false;
+  int bus = ancestors[depth - 1], parent = ancestors[depth - 2];
+  const uint8_t* d;
+  uint32_t len;
+  if (!fdt.prop(bus, "dma-ranges", &d, &len)) return false;
+  if (len == 0) {
+    *out = sd::DmaRange{0, 0, uint64_t(1) << 32};
+    return true;
+  }
+  uint32_t pos = 0;
+  uint64_t child, cpu, size;
+  if (!read_address(d, len, &pos, fdt.address_cells(bus), &child) ||
+      !read_address(d, len, &pos, fdt.address_cells(parent), &cpu) ||
+      !Fdt::read_cells(d, len, &pos, fdt.size_cells(bus), &size) || size == 0)
+    return false;
+  *out = sd::DmaRange{cpu, child, size};
+  return true;
+}
+
+// The node's first `reg` address as its parent bus sees it (untranslated).
+bool bus_reg_address(const Fdt& fdt, const int* ancestors, int depth, int node, uint64_t* addr) {
+  const uint8_t* d;
+  uint32_t len, pos = 0;
+  if (!fdt.prop(node, "reg", &d, &len)) return false;
+  return read_address(d, len, &pos, fdt.address_cells(ancestors[depth - 1]), addr);
+}
+
+// The legacy EMMC (Arasan) at VideoCore bus address 0x7E30_0000 paces the system DMA
+// controller with DREQ 11 (BCM2835 ARM Peripherals §4.2.1.3; Linux's downstream
+// bcm2835-mmc node: dmas = <&dma 11>). EMMC2 has its own ADMA2 and no DREQ of record.
+constexpr uint64_t kLegacyEmmcBus = 0x7E300000;
+constexpr uint32_t kLegacyEmmcDreq = 11;
+
 Status visit(const Fdt& fdt, int node, int* ancestors, int depth, StorageBoardConfig* out) {
   if (depth >= kMaxDepth) return Status::ok();
   uint64_t base = 0, size = 0;
@@ -141,6 +177,23 @@ Status visit(const Fdt& fdt, int node, int* ancestors, int depth, StorageBoardCo
     if (!reg_address(fdt, ancestors, depth, node, &base, &size))
       return Status::error("dtb: %s: bad reg", fdt.name(node));
     out->sdhci_base = uintptr_t(base);
+    uint64_t bus = 0;
+    if (bus_reg_address(fdt, ancestors, depth, node, &bus)) {
+      out->sdhci_bus_address = uint32_t(bus);
+      out->sdhci_dreq = bus == kLegacyEmmcBus ? kLegacyEmmcDreq : 0;
+    }
+    bus_dma_range(fdt, ancestors, depth, &out->sdhci_dma_range);
+  } else if (fdt.prop_has_string(node, "compatible", "brcm,bcm2835-dma") &&
+             out->system_dma.base == 0) {
+    if (!reg_address(fdt, ancestors, depth, node, &base, &size))
+      return Status::error("dtb: %s: bad reg", fdt.name(node));
+    const uint8_t* d;
+    uint32_t len, pos = 0;
+    uint64_t mask = 0;
+    if (fdt.prop(node, "brcm,dma-channel-mask", &d, &len)) Fdt::read_cells(d, len, &pos, 1, &mask);
+    out->system_dma.base = uintptr_t(base);
+    out->system_dma.channel_mask = uint32_t(mask);
+    bus_dma_range(fdt, ancestors, depth, &out->system_dma.range);
   }
   ancestors[depth] = node;
   for (int child = fdt.first_child(node); child >= 0; child = fdt.next_sibling(child))

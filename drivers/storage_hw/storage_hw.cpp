@@ -76,6 +76,8 @@ Status StorageHardware::start_usb() {
 
 Status StorageHardware::start_sd() {
   uintptr_t base = config_.sdhci_base;
+  sd::SdhciDmaConfig dma;
+  dma.pci = base == 0;
   uint32_t clock = config_.sdhci_base_clock_hz;
   if (base && config_.firmware) {
     uint32_t fw_clock = 0;
@@ -90,7 +92,13 @@ Status StorageHardware::start_sd() {
     bus_.enable(*f);
     base = uintptr_t(f->bar_cpu[0]);
   }
-  return sd_.init(base, clock, "sd0");
+  if (!dma.pci) {
+    dma.range = config_.sdhci_dma_range;
+    dma.data_port_bus = config_.sdhci_bus_address ? config_.sdhci_bus_address + 0x20 : 0;
+    dma.dreq = config_.sdhci_dreq;
+    dma.system = config_.system_dma;
+  }
+  return sd_.init(base, clock, "sd0", dma);
 }
 
 size_t StorageHardware::block_count() const {

@@ -25,6 +25,10 @@ bool dma_alloc_coherent(size_t size, size_t align, DmaRegion* out);
 // Bus address of a CPU buffer in ordinary cacheable RAM (for large reads straight into the
 // destination), or false if the device cannot reach it (then the caller bounces).
 bool dma_bus_address(const void* cpu, size_t size, uint64_t* bus);
+// Physical address of a CPU buffer in ordinary RAM (model-window addresses translated), or
+// false if it is not one physically contiguous run. For devices whose bus addresses are not
+// PCIe's (the SD host behind the Pi 4's emmc2bus/soc dma-ranges): they translate it.
+bool dma_physical_address(const void* cpu, size_t size, uint64_t* phys);
 // Cache maintenance around a DMA transfer into/out of ordinary cacheable RAM.
 void dma_clean(const void* cpu, size_t size);       // before the device reads
 void dma_invalidate(void* cpu, size_t size);        // after the device wrote

@@ -51,7 +51,7 @@ bool dma_alloc_coherent(size_t size, size_t align, DmaRegion* out) {
   return dma_bus_address(out->cpu, size, &out->bus);
 }
 
-bool dma_bus_address(const void* cpu, size_t size, uint64_t* bus) {
+bool dma_physical_address(const void* cpu, size_t size, uint64_t* phys) {
   uint64_t a = reinterpret_cast<uintptr_t>(cpu);
   // A model-window address is not a physical one: translate it, and refuse a buffer that
   // runs from one segment into the next (two unrelated physical places; the caller bounces).
@@ -62,6 +62,13 @@ bool dma_bus_address(const void* cpu, size_t size, uint64_t* bus) {
       return false;
     }
   }
+  *phys = a;
+  return true;
+}
+
+bool dma_bus_address(const void* cpu, size_t size, uint64_t* bus) {
+  uint64_t a = 0;
+  if (!dma_physical_address(cpu, size, &a)) return false;
   if (a < g_window_cpu || size > g_window_size || a - g_window_cpu > g_window_size - size)
     return false;
   *bus = a - g_window_cpu + g_window_bus;

@@ -72,3 +72,46 @@ TEST(SdCsd, RejectsUnknownStructure) {
   bad.set(83, 80, 15);  // READ_BL_LEN out of range
   EXPECT_FALSE(csd_capacity_blocks(bad.r, &blocks));
 }
+
+TEST(SdScr, SpecVersion) {
+  const uint8_t v2[8] = {0x02, 0x35, 0x80, 0, 0, 0, 0, 0};  // SD 2.00, 1- and 4-bit
+  const uint8_t v1[8] = {0x00, 0x05, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(scr_sd_spec(v2), 2u);
+  EXPECT_EQ(scr_sd_spec(v1), 0u);
+}
+
+TEST(SdSwitch, HighSpeedSupportAndResult) {
+  uint8_t status[64] = {};
+  status[12] = 0x80;  // group 1 supports function 15 (bit 415) and
+  status[13] = 0x01;  // function 0 (bit 400) only
+  EXPECT_FALSE(switch_supports_high_speed(status));
+  status[13] = 0x03;  // + function 1 (bit 401): High Speed
+  EXPECT_TRUE(switch_supports_high_speed(status));
+  status[16] = 0x01;  // bits 379:376 = 1: switched to High Speed
+  EXPECT_EQ(switch_group1_result(status), 1u);
+  status[16] = 0xFF;
+  EXPECT_EQ(switch_group1_result(status), 0xFu);
+}
+
+TEST(SdDma, RangeTranslation) {
+  DmaRange emmc2{0, 0xC0000000, 0x40000000};  // Pi 4 B0 emmc2bus dma-ranges
+  uint64_t bus = 0;
+  EXPECT_TRUE(emmc2.translate(0x1600000, 4096, &bus));
+  EXPECT_EQ(bus, 0xC1600000u);
+  EXPECT_TRUE(emmc2.translate(0x3FFFF000, 4096, &bus));
+  EXPECT_FALSE(emmc2.translate(0x3FFFF000, 4097, &bus));  // runs past the first GB
+  EXPECT_FALSE(emmc2.translate(0x40000000, 512, &bus));
+  EXPECT_FALSE(DmaRange{}.translate(0, 512, &bus));
+}
+
+TEST(SdDma, Adma2Descriptors) {
+  uint64_t t[8] = {};
+  // 80 KiB: 32 + 32 + 16 KiB, the last one with End.
+  ASSERT_EQ(adma2_fill(t, 8, 0xC1000000, 80 * 1024), 3u);
+  EXPECT_EQ(t[0], (uint64_t(0xC1000000) << 32) | (uint64_t(32768) << 16) | 0x21);
+  EXPECT_EQ(t[1], (uint64_t(0xC1008000) << 32) | (uint64_t(32768) << 16) | 0x21);
+  EXPECT_EQ(t[2], (uint64_t(0xC1010000) << 32) | (uint64_t(16384) << 16) | 0x23);
+  EXPECT_EQ(adma2_fill(t, 2, 0xC1000000, 80 * 1024), 0u);  // table too small
+  EXPECT_EQ(adma2_fill(t, 8, 0xFFFFF000, 8192), 0u);       // passes 4 GiB
+  EXPECT_EQ(adma2_fill(t, 8, 0x1000, 0), 0u);
+}

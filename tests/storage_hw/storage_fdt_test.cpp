@@ -2,6 +2,7 @@
 // with the firmware's memory node) and QEMU virt with a pcie-root-port (fixtures/dtb).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <vector>
@@ -56,6 +57,41 @@ TEST(StorageFdt, Pi4RootComplexAndEmmc2) {
   EXPECT_EQ(c.bcm2711.inbound_size, 0xc0000000u);
   // /emmc2bus maps 0x7e000000 -> 0xfe000000.
   EXPECT_EQ(c.sdhci_base, 0xfe340000u);
+  // SD DMA: /emmc2bus dma-ranges = bus 0xc0000000 <- RAM 0, 1 GB (B0 boards); EMMC2 has no
+  // DREQ of record. The system DMA controller: /soc dma-ranges, the same 1 GB view.
+  EXPECT_EQ(c.sdhci_bus_address, 0x7e340000u);
+  EXPECT_EQ(c.sdhci_dreq, 0u);
+  EXPECT_EQ(c.sdhci_dma_range.cpu_base, 0u);
+  EXPECT_EQ(c.sdhci_dma_range.bus_base, 0xc0000000u);
+  EXPECT_EQ(c.sdhci_dma_range.size, 0x40000000u);
+  EXPECT_EQ(c.system_dma.base, 0xfe007000u);
+  EXPECT_EQ(c.system_dma.channel_mask, 0x7f5u);
+  EXPECT_EQ(c.system_dma.range.bus_base, 0xc0000000u);
+  EXPECT_EQ(c.system_dma.range.size, 0x40000000u);
+}
+
+TEST(StorageFdt, Pi4SlotOnTheLegacyEmmcGetsDreq11) {
+  // QEMU raspi4b's card sits on the legacy EMMC: the test DTB moves the slot node there.
+  std::vector<uint8_t> blob = load("pi4-1gb.dtb");
+  ASSERT_FALSE(blob.empty());
+  Fdt probe;
+  ASSERT_TRUE(probe.init(blob.data(), blob.size()));
+  // Patch the emmc2 node's reg <0 0x7e340000 0x100> to 0x7e300000 in place.
+  const uint8_t want[] = {0x7e, 0x34, 0, 0, 0, 0, 1, 0};
+  int patched = 0;
+  for (size_t i = 0; i + sizeof want <= blob.size(); i++)
+    if (memcmp(&blob[i], want, sizeof want) == 0) {
+      blob[i + 1] = 0x30;
+      patched++;
+    }
+  ASSERT_EQ(patched, 1);
+  Fdt fdt;
+  ASSERT_TRUE(fdt.init(blob.data(), blob.size()));
+  StorageBoardConfig c;
+  ASSERT_TRUE(storage_config_from_fdt(fdt, &c));
+  EXPECT_EQ(c.sdhci_base, 0xfe300000u);
+  EXPECT_EQ(c.sdhci_bus_address, 0x7e300000u);
+  EXPECT_EQ(c.sdhci_dreq, 11u);
 }
 
 TEST(StorageFdt, NoStorageNodesIsNotAnError) {

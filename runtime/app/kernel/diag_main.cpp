@@ -280,11 +280,12 @@ void run_kernel_diag(AppContext& ctx) {
     BlockDevice* dev = hw->block(i);
     if (!dev) continue;
     diag_raw_read(r, *dev, arena);
-    bool is_usb = dev->name()[0] == 'u';
-    diag_read_paths(r, *dev,
-                    is_usb ? "xHCI DMA into cached memory and through the DMA bounce buffer"
-                           : "an aligned and a misaligned destination",
-                    is_usb, arena);
+    const bool is_usb = dev->name()[0] == 'u';
+    const bool sd_dma = !is_usb && hw->sd().path() != sd::SdPath::kPio;
+    const char* paths = is_usb   ? "xHCI DMA into cached memory and through the DMA bounce buffer"
+                        : sd_dma ? "SD DMA into cached memory and through the DMA bounce buffer"
+                                 : "PIO into an aligned and a misaligned destination";
+    diag_read_paths(r, *dev, paths, is_usb || sd_dma, arena);
   }
   if (ctx.drive_count == 0) r.not_run("fat", "no FAT32 volume found");
   for (int i = 0; i < ctx.drive_count; ++i) diag_fat_read(r, *ctx.drives[i], arena);

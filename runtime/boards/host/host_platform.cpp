@@ -30,6 +30,10 @@ bool dma_bus_address(const void* cpu, size_t, uint64_t* bus) {
   return true;
 }
 
+bool dma_physical_address(const void* cpu, size_t size, uint64_t* phys) {
+  return dma_bus_address(cpu, size, phys);
+}
+
 void dma_clean(const void*, size_t) {}
 void dma_invalidate(void*, size_t) {}
 void dma_clean_invalidate(void*, size_t) {}

@@ -84,6 +84,9 @@ bool dma_bus_address(const void* cpu, size_t size, uint64_t* bus) {
   *bus = a;
   return true;
 }
+bool dma_physical_address(const void* cpu, size_t size, uint64_t* phys) {
+  return dma_bus_address(cpu, size, phys);
+}
 void dma_clean(const void*, size_t) {}
 void dma_invalidate(void*, size_t) {}
 void dma_clean_invalidate(void*, size_t) {}
