@@ -242,7 +242,8 @@ void sd_section(DiagReport& r, StorageHardware* hw) {
   char cid_hex[40], csd_hex[40];
   format_sd_register(sd.cid(), cid_hex, sizeof cid_hex);
   format_sd_register(sd.csd(), csd_hex, sizeof csd_hex);
-  r.ok("sd", "bus clock %u kHz (base %u kHz, card max %u kHz), %s, %llu MiB", sd.clock_hz() / 1000,
+  r.ok("sd", "bus clock %u kHz %s (base %u kHz, card max %u kHz), %s, %llu MiB",
+       sd.clock_hz() / 1000, sd.high_speed() ? "High Speed" : "default speed",
        sd.base_clock_hz() / 1000, sd_csd_max_transfer_hz(sd.csd()) / 1000,
        sd.high_capacity() ? "SDHC/SDXC" : "SDSC", (unsigned long long)(sd.sector_count() >> 11));
   r.ok("sd cid", "%s: maker 0x%02x oem %s product %s rev %u.%u serial 0x%08x made %u-%02u", cid_hex,
