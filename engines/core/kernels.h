@@ -11,18 +11,29 @@ void matvec(float* out, const Tensor& W, const float* x);
 // x: [n, cols], out: [n, rows]. Each weight row is read from memory once per call.
 void matmul(float* out, const Tensor& W, const float* x, int n);
 
-// Attention's inner loops over the f32 KV cache (engines/kernels/attention_kernels.cpp has
+// Attention's inner loops over the KV cache (engines/kernels/attention_kernels.cpp has
 // the arithmetic order both implementations follow). n is any length.
+// The f16 cache's versions widen each half exactly, then do the f32 arithmetic;
+// f32_to_f16_row writes a cache row (round to nearest even).
 float dot_f32(const float* a, const float* b, int n);
 void axpy_f32(float* y, float a, const float* x, int n);
+float dot_f16(const float* a, const uint16_t* b, int n);
+void axpy_f16(float* y, float a, const uint16_t* x, int n);
+void f32_to_f16_row(uint16_t* dst, const float* src, int n);
 namespace scalar {
 float dot_f32(const float* a, const float* b, int n);
 void axpy_f32(float* y, float a, const float* x, int n);
+float dot_f16(const float* a, const uint16_t* b, int n);
+void axpy_f16(float* y, float a, const uint16_t* x, int n);
+void f32_to_f16_row(uint16_t* dst, const float* src, int n);
 }  // namespace scalar
 #if defined(__ARM_NEON)
 namespace neon {
 float dot_f32(const float* a, const float* b, int n);
 void axpy_f32(float* y, float a, const float* x, int n);
+float dot_f16(const float* a, const uint16_t* b, int n);
+void axpy_f16(float* y, float a, const uint16_t* x, int n);
+void f32_to_f16_row(uint16_t* dst, const float* src, int n);
 }  // namespace neon
 #endif
 

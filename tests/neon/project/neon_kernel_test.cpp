@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <limits>
+#include <vector>
 
 #include "engines/core/kernels.h"
 #include "engines/kernels/row_kernels.h"
@@ -77,10 +78,94 @@ static int check_attention_kernels() {
   return failures;
 }
 
+// The f16 KV cache's kernels: dot/axpy over f16 rows NEON == scalar to the bit for every
+// length 0..300, and equal to the f32 kernels over the widened row (the contract that makes
+// f16 attention the f32 arithmetic on rounded inputs).
+static int check_f16_attention_kernels() {
+  int failures = 0;
+  std::mt19937 rng(13);
+  std::normal_distribution<float> dist(0, 1);
+  static float a[300], wide[300], y1[300], y2[300], y3[300];
+  static uint16_t b[300];
+  for (int n = 0; n <= 300; n++) {
+    for (int i = 0; i < n; i++) {
+      a[i] = dist(rng) * (i % 7 == 0 ? 1e4f : 1.0f);
+      b[i] = f32_to_f16(dist(rng) * (i % 5 == 0 ? 100.0f : 1.0f));
+      wide[i] = f16_to_f32(b[i]);
+      y1[i] = y2[i] = y3[i] = dist(rng);
+    }
+    float d1 = kernels::neon::dot_f16(a, b, n), d2 = kernels::scalar::dot_f16(a, b, n);
+    float d3 = kernels::scalar::dot_f32(a, wide, n);
+    float w = dist(rng);
+    kernels::neon::axpy_f16(y1, w, b, n);
+    kernels::scalar::axpy_f16(y2, w, b, n);
+    kernels::scalar::axpy_f32(y3, w, wide, n);
+    const size_t bytes = sizeof(float) * size_t(n);
+    if (std::memcmp(&d1, &d2, 4) || std::memcmp(&d1, &d3, 4) || std::memcmp(y1, y2, bytes) ||
+        std::memcmp(y1, y3, bytes)) {
+      if (failures++ < 5)
+        std::printf("FAIL f16 attention kernels n=%d: dot %.9g / %.9g / %.9g\n", n, double(d1),
+                    double(d2), double(d3));
+    }
+  }
+  return failures;
+}
+
+// Writing the f16 cache: FCVTN (NEON row) == f32_to_f16 (scalar row) for every rounding
+// case: each half's neighbourhood (the exact tie with the next half and one float either
+// side of it, both signs), overflow, subnormal halves, zeros, infinities, and a sweep over
+// the float bit patterns (every 4099th). NaN: both NaN.
+static int check_f16_narrowing() {
+  int failures = 0;
+  std::vector<float> in;
+  auto add_bits = [&](uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    in.push_back(f);
+  };
+  for (uint32_t h = 0; h < 0x7c00; h++) {
+    float lo = f16_to_f32(uint16_t(h)), hi = f16_to_f32(uint16_t(h + 1));  // h + 1 may be inf
+    float tie = h + 1 == 0x7c00 ? 65520.0f : (lo + hi) * 0.5f;             // exact in f32
+    uint32_t t;
+    std::memcpy(&t, &tie, 4);
+    for (uint32_t sign : {0u, 0x80000000u}) {
+      add_bits(t - 1 + sign), add_bits(t + sign), add_bits(t + 1 + sign);
+      uint32_t l;
+      std::memcpy(&l, &lo, 4);
+      add_bits(l + sign);
+    }
+  }
+  for (uint64_t u = 0; u <= 0xffffffffull; u += 4099) add_bits(uint32_t(u));
+  for (uint32_t u : {0x7f800000u, 0xff800000u, 0x7fc00000u, 0x7f800001u, 0x00000001u, 0x477fe000u,
+                     0x477fefffu, 0x477ff000u, 0x33000000u, 0x33000001u, 0x32ffffffu})
+    add_bits(u);
+  while (in.size() % 8) add_bits(0);
+  std::vector<uint16_t> n1(in.size()), n2(in.size());
+  kernels::neon::f32_to_f16_row(n1.data(), in.data(), int(in.size()));
+  kernels::scalar::f32_to_f16_row(n2.data(), in.data(), int(in.size()));
+  for (size_t i = 0; i < in.size(); i++) {
+    bool nan1 = (n1[i] & 0x7c00) == 0x7c00 && (n1[i] & 0x3ff);
+    bool nan2 = (n2[i] & 0x7c00) == 0x7c00 && (n2[i] & 0x3ff);
+    if (n1[i] != n2[i] && !(nan1 && nan2) && failures++ < 5)
+      std::printf("FAIL f32->f16 %.9g: 0x%04x vs 0x%04x\n", double(in[i]), n1[i], n2[i]);
+  }
+  // Odd lengths: the tail after the last 8 goes through the scalar conversion.
+  for (int n = 0; n < 20; n++) {
+    uint16_t r1[20] = {}, r2[20] = {};
+    kernels::neon::f32_to_f16_row(r1, in.data() + 1000, n);
+    kernels::scalar::f32_to_f16_row(r2, in.data() + 1000, n);
+    if (std::memcmp(r1, r2, sizeof r1) && failures++ < 5) std::printf("FAIL f32->f16 n=%d\n", n);
+  }
+  std::printf("f32->f16: %zu values checked\n", in.size());
+  return failures;
+}
+
 int main() {
   int f = check_quantizer();
   f += check_f16_widening();
   f += check_attention_kernels();
+  f += check_f16_attention_kernels();
+  f += check_f16_narrowing();
   f += testing::check_kernels();
   f += testing::check_quant_prefill();
   std::printf("%s: %d failure(s)\n", f ? "FAILED" : "passed", f);
