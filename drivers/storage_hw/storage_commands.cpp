@@ -2,6 +2,7 @@
 #include "drivers/storage_hw/storage_commands.h"
 
 #include "drivers/block/crc32.h"
+#include "drivers/block/read_speed.h"
 #include "runtime/core/console.h"
 #include "runtime/core/kstring.h"
 #include "runtime/core/platform.h"
@@ -37,8 +38,9 @@ void print_rate(uint64_t bytes, uint64_t us) {
 
 }  // namespace
 
-const char* const StorageCommands::kNames[] = {
-    "pci", "usb", "sd", "blk", "readtest", "sum", "readloop", "scsiread", "ls", "fsum", nullptr};
+const char* const StorageCommands::kNames[] = {"pci",      "usb",  "sd",        "blk",
+                                               "readtest", "sum",  "readloop",  "scsiread",
+                                               "ls",       "fsum", "readspeed", nullptr};
 
 bool StorageCommands::run(int argc, const char* const* argv) {
   if (argc < 1) return false;
@@ -63,6 +65,8 @@ bool StorageCommands::run(int argc, const char* const* argv) {
     cmd_ls(argc, argv);
   else if (!strcmp(c, "fsum"))
     cmd_fsum(argc, argv);
+  else if (!strcmp(c, "readspeed"))
+    cmd_readspeed(argc, argv);
   else
     return false;
   return true;
@@ -284,6 +288,47 @@ void StorageCommands::cmd_fsum(int argc, const char* const* argv) {
   kprint("fsum %s: %u bytes crc32 %08x, ", argv[2], f.size, crc);
   print_rate(f.size, us);
   kprint("\n");
+}
+
+void StorageCommands::cmd_readspeed(int argc, const char* const* argv) {
+  if (argc < 2 || argc > 3) {
+    kprint("usage: readspeed DEV [PATH]\n");
+    return;
+  }
+  BlockDevice* d = device_arg(argv[1]);
+  if (!d) return;
+  // The file first (its size is how much raw reading to compare it with), then the raw
+  // rate over as many bytes from the start of the device.
+  ReadRate file;
+  Status st;
+  uint32_t cluster = 0;
+  if (argc == 3) {
+    Volume* v = mount_first(*d);
+    if (!v) return;
+    cluster = v->fs().cluster_bytes();
+    st = measure_file_read(*v, argv[2], scratch_, scratch_bytes_, &file);
+    if (!st) {
+      kprint("readspeed: %s\n", st.message());
+      return;
+    }
+  }
+  uint64_t bytes = argc == 3 ? file.bytes : d->sector_count() * d->sector_size();
+  if (bytes > d->sector_count() * d->sector_size()) bytes = d->sector_count() * d->sector_size();
+  ReadRate raw;
+  st = measure_raw_read(*d, 0, bytes, scratch_, scratch_bytes_, &raw);
+  if (!st) {
+    kprint("readspeed: %s\n", st.message());
+    return;
+  }
+  kprint("readspeed %s raw: ", d->name());
+  print_rate(raw.bytes, raw.us);
+  kprint("\n");
+  if (argc == 3) {
+    kprint("readspeed %s file (%u-byte clusters, crc32 %08x): ", d->name(), cluster, file.crc32);
+    print_rate(file.bytes, file.us);
+    kprint("\nreadspeed %s file/raw %.3f\n", d->name(),
+           raw.mb_per_s() > 0 ? file.mb_per_s() / raw.mb_per_s() : 0.0);
+  }
 }
 
 }  // namespace inferpi

@@ -13,6 +13,9 @@
 //   ls DEV [PATH]            partitions of DEV and the folder PATH (default /) of its first
 //                            FAT32 volume
 //   fsum DEV PATH            read a whole file: size, CRC-32 and load throughput (MB/s)
+//   readspeed DEV [PATH]     raw sequential read rate of DEV (drivers/block/read_speed.h);
+//                            with PATH also the file's rate through FAT32 (open included) over
+//                            the same number of bytes, and the ratio file / raw
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -44,6 +47,7 @@ class StorageCommands {
   void cmd_scsiread(int argc, const char* const* argv);
   void cmd_ls(int argc, const char* const* argv);
   void cmd_fsum(int argc, const char* const* argv);
+  void cmd_readspeed(int argc, const char* const* argv);
   Volume* mount_first(BlockDevice& d);
   // Reads [lba, lba + count) in scratch-sized pieces; CRC and read time out.
   Status read_range(BlockDevice& d, uint64_t lba, uint64_t count, uint32_t* crc, uint64_t* read_us,

@@ -132,25 +132,25 @@ void rope_half_split(float* head, const float* cos_t, const float* sin_t, int ro
 
 void attend(float* out, const float* q, const void* k_base, const void* v_base, KvType kv_type,
             int kv_stride, int head_dim, int first, int last, float scale, float* scores) {
-  const bool f16 = kv_type == KvType::F16;
-  const auto* k16 = static_cast<const uint16_t*>(k_base);
-  const auto* v16 = static_cast<const uint16_t*>(v_base);
-  const auto* k32 = static_cast<const float*>(k_base);
-  const auto* v32 = static_cast<const float*>(v_base);
-  for (int p = first; p <= last; p++) {
-    const size_t row = size_t(p) * size_t(kv_stride);
-    const float dot =
-        f16 ? kernels::dot_f16(q, k16 + row, head_dim) : kernels::dot_f32(q, k32 + row, head_dim);
-    scores[p] = dot * scale;
+  const size_t stride = size_t(kv_stride), count = size_t(last - first + 1);
+  if (kv_type == KvType::F16) {
+    const auto* k = static_cast<const uint16_t*>(k_base) + size_t(first) * stride;
+    kernels::dot_f16_rows(scores + first, q, k, stride, int(count), head_dim, scale);
+  } else {
+    const auto* k = static_cast<const float*>(k_base);
+    for (int p = first; p <= last; p++) {
+      scores[p] = kernels::dot_f32(q, k + size_t(p) * stride, head_dim) * scale;
+    }
   }
-  softmax(scores + first, last - first + 1);
+  softmax(scores + first, int(count));
   for (int d = 0; d < head_dim; d++) out[d] = 0;
-  for (int p = first; p <= last; p++) {
-    const size_t row = size_t(p) * size_t(kv_stride);
-    if (f16) {
-      kernels::axpy_f16(out, scores[p], v16 + row, head_dim);
-    } else {
-      kernels::axpy_f32(out, scores[p], v32 + row, head_dim);
+  if (kv_type == KvType::F16) {
+    const auto* v = static_cast<const uint16_t*>(v_base) + size_t(first) * stride;
+    kernels::axpy_f16_rows(out, scores + first, v, stride, int(count), head_dim);
+  } else {
+    const auto* v = static_cast<const float*>(v_base);
+    for (int p = first; p <= last; p++) {
+      kernels::axpy_f32(out, scores[p], v + size_t(p) * stride, head_dim);
     }
   }
 }

@@ -78,34 +78,44 @@ static int check_attention_kernels() {
   return failures;
 }
 
-// The f16 KV cache's kernels: dot/axpy over f16 rows NEON == scalar to the bit for every
-// length 0..300, and equal to the f32 kernels over the widened row (the contract that makes
-// f16 attention the f32 arithmetic on rounded inputs).
+// The f16 KV cache's kernels over the rows of one head: NEON == scalar to the bit, and
+// both equal the f32 kernels called row by row on the widened rows (the contract that makes
+// f16 attention the f32 arithmetic on rounded inputs). Head sizes 1..300 (every 16/4/1
+// tail), 0-40 rows, rows further apart than the head (stride = 3 heads + 5).
 static int check_f16_attention_kernels() {
   int failures = 0;
   std::mt19937 rng(13);
   std::normal_distribution<float> dist(0, 1);
-  static float a[300], wide[300], y1[300], y2[300], y3[300];
-  static uint16_t b[300];
-  for (int n = 0; n <= 300; n++) {
-    for (int i = 0; i < n; i++) {
-      a[i] = dist(rng) * (i % 7 == 0 ? 1e4f : 1.0f);
-      b[i] = f32_to_f16(dist(rng) * (i % 5 == 0 ? 100.0f : 1.0f));
-      wide[i] = f16_to_f32(b[i]);
-      y1[i] = y2[i] = y3[i] = dist(rng);
+  for (int n = 1; n <= 300; n += (n < 70 ? 1 : 23)) {
+    const int count = (n * 7) % 41;
+    const size_t stride = size_t(3 * n + 5);
+    std::vector<uint16_t> rows(stride * size_t(count) + 1);
+    std::vector<float> wide(rows.size()), q(static_cast<size_t>(n)),
+        w(static_cast<size_t>(count) + 1);
+    for (size_t i = 0; i < rows.size(); i++) {
+      rows[i] = f32_to_f16(dist(rng) * (i % 5 == 0 ? 100.0f : 1.0f));
+      wide[i] = f16_to_f32(rows[i]);
     }
-    float d1 = kernels::neon::dot_f16(a, b, n), d2 = kernels::scalar::dot_f16(a, b, n);
-    float d3 = kernels::scalar::dot_f32(a, wide, n);
-    float w = dist(rng);
-    kernels::neon::axpy_f16(y1, w, b, n);
-    kernels::scalar::axpy_f16(y2, w, b, n);
-    kernels::scalar::axpy_f32(y3, w, wide, n);
-    const size_t bytes = sizeof(float) * size_t(n);
-    if (std::memcmp(&d1, &d2, 4) || std::memcmp(&d1, &d3, 4) || std::memcmp(y1, y2, bytes) ||
-        std::memcmp(y1, y3, bytes)) {
-      if (failures++ < 5)
-        std::printf("FAIL f16 attention kernels n=%d: dot %.9g / %.9g / %.9g\n", n, double(d1),
-                    double(d2), double(d3));
+    for (float& v : q) v = dist(rng) * 10.0f;
+    for (float& v : w) v = dist(rng);
+    const float scale = 0.125f;
+    std::vector<float> d1(static_cast<size_t>(count) + 1), d2(d1.size()), d3(d1.size());
+    const size_t cols = static_cast<size_t>(n);
+    std::vector<float> y1(cols), y2(cols), y3(cols);
+    for (int i = 0; i < n; i++) y1[size_t(i)] = y2[size_t(i)] = y3[size_t(i)] = dist(rng);
+    kernels::neon::dot_f16_rows(d1.data(), q.data(), rows.data(), stride, count, n, scale);
+    kernels::scalar::dot_f16_rows(d2.data(), q.data(), rows.data(), stride, count, n, scale);
+    kernels::neon::axpy_f16_rows(y1.data(), w.data(), rows.data(), stride, count, n);
+    kernels::scalar::axpy_f16_rows(y2.data(), w.data(), rows.data(), stride, count, n);
+    for (int r = 0; r < count; r++) {
+      const float* row = wide.data() + size_t(r) * stride;
+      d3[size_t(r)] = kernels::scalar::dot_f32(q.data(), row, n) * scale;
+      kernels::scalar::axpy_f32(y3.data(), w[size_t(r)], row, n);
+    }
+    const size_t db = sizeof(float) * size_t(count), yb = sizeof(float) * size_t(n);
+    if (std::memcmp(d1.data(), d2.data(), db) || std::memcmp(d1.data(), d3.data(), db) ||
+        std::memcmp(y1.data(), y2.data(), yb) || std::memcmp(y1.data(), y3.data(), yb)) {
+      if (failures++ < 5) std::printf("FAIL f16 attention kernels n=%d rows=%d\n", n, count);
     }
   }
   return failures;
