@@ -31,4 +31,12 @@ Status measure_raw_read(BlockDevice& dev, uint64_t first_lba, uint64_t bytes, vo
 Status measure_file_read(Volume& volume, const char* path, void* buffer, size_t buffer_bytes,
                          ReadRate* out);
 
+// Both at once, chunk by chunk: each buffer-sized chunk of the file is read through FAT32
+// and then raw from the same place on the partition (for a file in one run, the same
+// sectors; the order alternates between chunks). Interleaving makes the two see the same
+// machine: on a shared host (QEMU) load changes over seconds, so two separate whole-file
+// passes differ by more than the filesystem costs. The file's time includes the open.
+Status measure_file_and_raw(Volume& volume, const char* path, void* buffer, size_t buffer_bytes,
+                            ReadRate* file, ReadRate* raw);
+
 }  // namespace inferpi

@@ -72,6 +72,10 @@ class Fat32Volume {
   // Number of contiguous cluster runs of a file (1 = unfragmented). Tests and `disk ls -l`.
   Status count_extents(const FatFile& file, uint32_t* extents);
 
+  // Byte offset on device() where the file's first cluster starts (readspeed compares a
+  // file's rate with raw reads of the same sectors).
+  uint64_t data_offset(const FatFile& file) const { return cluster_offset(file.first_cluster); }
+
   const char* label() const { return label_; }
   uint32_t cluster_bytes() const { return cluster_bytes_; }
   uint32_t cluster_count() const { return cluster_count_; }

@@ -297,30 +297,25 @@ void StorageCommands::cmd_readspeed(int argc, const char* const* argv) {
   }
   BlockDevice* d = device_arg(argv[1]);
   if (!d) return;
-  // The file first (its size is how much raw reading to compare it with), then the raw
-  // rate over as many bytes from the start of the device.
-  ReadRate file;
+  // The file through FAT32 and the same sectors raw, interleaved chunk by chunk (for a file
+  // in one run exactly the same bytes); without PATH the whole device raw.
+  ReadRate file, raw;
   Status st;
   uint32_t cluster = 0;
   if (argc == 3) {
     Volume* v = mount_first(*d);
     if (!v) return;
     cluster = v->fs().cluster_bytes();
-    st = measure_file_read(*v, argv[2], scratch_, scratch_bytes_, &file);
-    if (!st) {
-      kprint("readspeed: %s\n", st.message());
-      return;
-    }
+    st = measure_file_and_raw(*v, argv[2], scratch_, scratch_bytes_, &file, &raw);
+  } else {
+    st = measure_raw_read(*d, 0, d->sector_count() * d->sector_size(), scratch_, scratch_bytes_,
+                          &raw);
   }
-  uint64_t bytes = argc == 3 ? file.bytes : d->sector_count() * d->sector_size();
-  if (bytes > d->sector_count() * d->sector_size()) bytes = d->sector_count() * d->sector_size();
-  ReadRate raw;
-  st = measure_raw_read(*d, 0, bytes, scratch_, scratch_bytes_, &raw);
   if (!st) {
     kprint("readspeed: %s\n", st.message());
     return;
   }
-  kprint("readspeed %s raw: ", d->name());
+  kprint("readspeed %s raw (crc32 %08x): ", d->name(), raw.crc32);
   print_rate(raw.bytes, raw.us);
   kprint("\n");
   if (argc == 3) {

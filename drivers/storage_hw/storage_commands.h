@@ -14,8 +14,8 @@
 //                            FAT32 volume
 //   fsum DEV PATH            read a whole file: size, CRC-32 and load throughput (MB/s)
 //   readspeed DEV [PATH]     raw sequential read rate of DEV (drivers/block/read_speed.h);
-//                            with PATH also the file's rate through FAT32 (open included) over
-//                            the same number of bytes, and the ratio file / raw
+//                            with PATH the file's rate through FAT32 (open included), the raw
+//                            rate over the same sectors, and the ratio file / raw
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -37,8 +37,8 @@ Status UsbMassStorage::attach(xhci::XhciController& hc, DmaPool& pool, uint8_t s
     if (!e.is_in() && !bulk_out_) bulk_out_ = e.address;
   }
   if (!bulk_in_ || !bulk_out_) return Status::error("%s: interface has no bulk IN/OUT pair", name_);
-  // Per-command size (Linux usb-storage defaults, pi4-hardware.md §9.4).
-  max_transfer_ = speed >= xhci::Speed::Super  ? (1u << 20)
+  // Per-command size (pi4-hardware.md §9.4; see the header for why SuperSpeed is larger).
+  max_transfer_ = speed >= xhci::Speed::Super  ? kSuperSpeedTransfer
                   : speed == xhci::Speed::High ? 240 * 512
                                                : 64 * 512;
   cbw_ = pool.alloc(64, 64);
@@ -238,6 +238,11 @@ Status UsbMassStorage::read(uint64_t lba, uint64_t count, void* dst) {
       platform::dma_clean_invalidate(out, bytes);
       Status st = read_chunk(lba, blocks, bus);
       platform::dma_invalidate(out, bytes);  // again: speculative fills during the transfer
+      if (!st && bytes > kLinuxSuperSpeedTransfer && !hc_->device_gone(slot_)) {
+        max_transfer_ = kLinuxSuperSpeedTransfer;  // this device: Linux's size from now on
+        per_command = max_transfer_ / block_size_;
+        continue;  // the same blocks again, in smaller commands
+      }
       INFERPI_TRY(st);
     } else {
       if (bytes > bounce_.size) {

@@ -1,8 +1,11 @@
 // UsbMassStorage: a USB stick (Bulk-Only Transport, SCSI transparent command set) as a
 // BlockDevice. Start-up: INQUIRY → TEST UNIT READY (with REQUEST SENSE, retried while the
-// medium becomes ready) → READ CAPACITY(10)/(16). Reads are split per command into the
-// size the speed allows (Linux usb-storage: 1 MiB SuperSpeed, 120 KiB high speed) and each
-// data phase into <= 64 KiB chained TRBs by the controller. A read goes straight into the
+// medium becomes ready) → READ CAPACITY(10)/(16). Reads are split per command: SuperSpeed
+// READs are as large as one TD of our transfer ring carries (kSuperSpeedTransfer, 8 MiB =
+// 128 chained TRBs of 64 KiB; READ(10) itself allows 65535 blocks), falling back for good
+// to Linux usb-storage's 1 MiB if a device fails one (pi4-hardware.md §9.4); high and full
+// speed keep Linux's 120 KiB / 32 KiB ("some devices choke on more"). The controller
+// splits each data phase into <= 64 KiB chained TRBs. A read goes straight into the
 // destination when the platform says the device can reach it (64-byte aligned, whole
 // cache lines), otherwise through a DMA bounce buffer.
 //
@@ -28,6 +31,8 @@ class UsbMassStorage final : public BlockDevice {
   // Only used when the destination is not DMA-reachable (or not cache-line aligned).
   static constexpr uint32_t kBounceBytes = 256u << 10;
   static constexpr int kMaxTries = 3;
+  static constexpr uint32_t kSuperSpeedTransfer = 8u << 20;  // fits ProducerRing::kMaxTd
+  static constexpr uint32_t kLinuxSuperSpeedTransfer = 1u << 20;
 
   // Binds to an already configured interface (endpoints configured, SET_CONFIGURATION done).
   Status attach(xhci::XhciController& hc, DmaPool& pool, uint8_t slot, xhci::Speed speed,

@@ -3,12 +3,15 @@
 virt run with the real virt kernel: three USB sticks on one qemu-xhci, FAT32 with 512-byte,
 4 KiB and 32 KiB clusters, each holding one contiguous file of random bytes. For each stick
 the kernel's `readspeed DEV PATH` (drivers/block/read_speed.h) reads the whole file through
-FAT32 (open included, 4 MiB reads like the model loader) and then as many bytes raw
-from the start of the device, with the same buffer; repeated --rounds times, alternating
-sticks. The file's CRC-32 is checked every time. Prints the table (medians) - a benchmark
-(CTest label bench), never a pass/fail on speed.
+FAT32 (open included, 4 MiB reads like the model loader) and the same sectors raw with the
+same buffer, interleaved chunk by chunk (so both see the same host load); repeated --rounds
+times, alternating sticks. Both CRC-32s are checked every time (the file is one run, so raw
+and FAT read the same bytes). Prints the table (medians): a benchmark (CTest label bench),
+never a pass/fail on speed. --before KERNEL runs the same in a second QEMU run with another
+kernel (e.g. main's) and prints both tables.
 
-usage: load_bench.py --kernel inferpi-virt.elf [--mib 128] [--rounds 3] [--workdir DIR]
+usage: load_bench.py --kernel inferpi-virt.elf [--before OLD.elf] [--mib 128] [--rounds 3]
+                     [--workdir DIR]
 """
 import argparse
 import os
@@ -46,9 +49,54 @@ def make_image(path, size_mib, cluster, payload):
     os.remove(src)
 
 
+def measure(kernel, devices, workdir, rounds, want_crc):
+    """One QEMU run: {cluster: [(raw MB/s, FAT MB/s), ...]} over `rounds` rounds."""
+    q = sst.Qemu(kernel, devices, workdir)
+    q.wait_for(re.escape(sst.PROMPT), 60)
+    q.command("usb", timeout=120)
+    out = q.command("blk")
+    names = {}
+    for cluster, mib in STICKS.items():
+        m = sst.expect(out, r"(usb\d): %d sectors of 512 bytes" % ((mib << 20) // 512),
+                       "stick with %d-byte clusters" % cluster)
+        names[cluster] = m.group(1)
+    runs = {c: [] for c in STICKS}
+    for _ in range(rounds):
+        for cluster, dev in names.items():
+            out = q.command("readspeed %s /MODEL.BIN" % dev, timeout=900)
+            m = sst.expect(out, r"file \((\d+)-byte clusters, crc32 ([0-9a-f]{8})\): .* = "
+                           r"([0-9.]+) MB/s", "readspeed file line")
+            if int(m.group(1)) != cluster or int(m.group(2), 16) != want_crc:
+                raise AssertionError("readspeed %s: cluster %s crc %s, want %d crc %08x" % (
+                    dev, m.group(1), m.group(2), cluster, want_crc))
+            fat = float(m.group(3))
+            m = sst.expect(out, r"raw \(crc32 ([0-9a-f]{8})\): .* = ([0-9.]+) MB/s", "raw line")
+            if int(m.group(1), 16) != want_crc:
+                raise AssertionError("readspeed %s: raw crc %s, want %08x" % (dev, m.group(1), want_crc))
+            runs[cluster].append((float(m.group(2)), fat))
+    q.finish(0)
+    return runs
+
+
+def table(title, runs, mib):
+    rounds = len(next(iter(runs.values())))
+    print("\n%s\n" % title)
+    print("| FAT32 clusters | file MiB | raw MB/s | through FAT32 MB/s | FAT/raw |")
+    print("|---|---|---|---|---|")
+    for cluster, pairs in runs.items():
+        raw = statistics.median(r for r, _ in pairs)
+        fat = statistics.median(f for _, f in pairs)
+        ratio = statistics.median(f / r for r, f in pairs)
+        name = "%d B" % cluster if cluster < 1024 else "%d KiB" % (cluster // 1024)
+        print("| %s | %d | %.0f | %.0f | %.2f |" % (name, mib, raw, fat, ratio))
+    print("(medians of %d rounds; FAT/raw = median of the per-round ratios; all (raw, FAT): %s)"
+          % (rounds, runs))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", required=True)
+    ap.add_argument("--before", help="a second kernel measured the same way (e.g. main's)")
     ap.add_argument("--mib", type=int, default=128, help="file size per stick")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workdir")
@@ -71,40 +119,17 @@ def main():
         devices += ["-drive", "if=none,id=s%d,format=raw,file=%s" % (i, img),
                     "-device", "usb-storage,bus=xhci.0,port=%d,drive=s%d" % (i + 1, i)]
     try:
-        q = sst.Qemu(a.kernel, devices, workdir)
-        q.wait_for(re.escape(sst.PROMPT), 60)
-        q.command("usb", timeout=120)
-        out = q.command("blk")
-        names = {}
-        for cluster, mib in STICKS.items():
-            m = sst.expect(out, r"(usb\d): %d sectors of 512 bytes" % ((mib << 20) // 512),
-                           "stick with %d-byte clusters" % cluster)
-            names[cluster] = m.group(1)
-        raw, fat = {c: [] for c in STICKS}, {c: [] for c in STICKS}
-        for _ in range(a.rounds):
-            for cluster, dev in names.items():
-                out = q.command("readspeed %s /MODEL.BIN" % dev, timeout=600)
-                m = sst.expect(out, r"file \((\d+)-byte clusters, crc32 ([0-9a-f]{8})\): .* = "
-                               r"([0-9.]+) MB/s", "readspeed file line")
-                if int(m.group(1)) != cluster or int(m.group(2), 16) != want_crc:
-                    raise AssertionError("readspeed %s: cluster %s crc %s, want %d crc %08x" % (
-                        dev, m.group(1), m.group(2), cluster, want_crc))
-                fat[cluster].append(float(m.group(3)))
-                raw[cluster].append(float(sst.expect(out, r"raw: .* = ([0-9.]+) MB/s", "raw").group(1)))
-        q.finish(0)
+        results = []
+        if a.before:
+            results.append(("before: " + a.before, measure(a.before, devices, workdir, a.rounds, want_crc)))
+        results.append(("after: " + a.kernel, measure(a.kernel, devices, workdir, a.rounds, want_crc)))
     finally:
         for inst in sst.RUNNING:
             inst.kill()
         if not a.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
-    print("\n| FAT32 clusters | file MiB | raw MB/s (median of %d) | through FAT32 MB/s | FAT/raw |"
-          % a.rounds)
-    print("|---|---|---|---|---|")
-    for cluster in STICKS:
-        r, f = statistics.median(raw[cluster]), statistics.median(fat[cluster])
-        print("| %s | %d | %.0f | %.0f | %.2f |" % (
-            "%d B" % cluster if cluster < 1024 else "%d KiB" % (cluster // 1024), a.mib, r, f, f / r))
-    print("(all runs: raw %s; FAT %s)" % (raw, fat))
+    for title, runs in results:
+        table(title, runs, a.mib)
     return 0
 
 
