@@ -1,6 +1,6 @@
 // Fat32Volume: a read-only FAT32 filesystem on a BlockDevice (normally a PartitionDevice).
 //
-//   Fat32Volume vol;                       // ~13 KB: sector, FAT and directory buffers inside
+//   Fat32Volume vol;                       // ~41 KB: sector, FAT and directory buffers inside
 //   INFERPI_TRY(vol.mount(&partition));
 //   FatFile f;
 //   INFERPI_TRY(vol.open("Models/demo/model.bin", &f));       // case-insensitive, LFN or 8.3

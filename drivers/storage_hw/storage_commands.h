@@ -57,7 +57,7 @@ class StorageCommands {
   StorageHardware& hw_;
   uint8_t* scratch_;
   size_t scratch_bytes_;
-  Volumes volumes_;  // ~60 KiB: keep StorageCommands static
+  Volumes volumes_;  // ~172 KiB: keep StorageCommands static
 };
 
 }  // namespace inferpi

@@ -7,7 +7,8 @@
 // speed keep Linux's 120 KiB / 32 KiB ("some devices choke on more"). The controller
 // splits each data phase into <= 64 KiB chained TRBs. A read goes straight into the
 // destination when the platform says the device can reach it (64-byte aligned, whole
-// cache lines), otherwise through a DMA bounce buffer.
+// cache lines), otherwise through a DMA bounce buffer used as two halves: while the
+// controller fills one with the next chunk, the CPU copies the previous one out of the other.
 //
 // Errors: a stalled data or CSW phase clears the halt (xHCI Reset Endpoint + Set TR
 // Dequeue + CLEAR_FEATURE(HALT)); a bad CSW or phase error runs BOT reset recovery; a
@@ -57,6 +58,7 @@ class UsbMassStorage final : public BlockDevice {
     uint64_t bus = 0;  // data buffer (DMA)
     uint32_t length = 0;
     bool in = true;
+    xhci::XhciController::Meanwhile* meanwhile = nullptr;  // during the data phase
   };
   Status start_unit();
   // One BOT command. csw_status receives the CSW status (0 ok, 1 check condition).
@@ -66,7 +68,8 @@ class UsbMassStorage final : public BlockDevice {
   Status scsi_command(const uint8_t* cdb, uint8_t cdb_length, uint32_t response_length,
                       const char* what, scsi::Sense* sense = nullptr);
   Status sense_error(const char* what, scsi::Sense* sense = nullptr);
-  Status read_chunk(uint64_t lba, uint32_t blocks, uint64_t bus);
+  Status read_chunk(uint64_t lba, uint32_t blocks, uint64_t bus,
+                    xhci::XhciController::Meanwhile* meanwhile = nullptr);
   Status clear_halt(uint8_t endpoint_address);
   Status reset_recovery();
   Status gone_error(const char* what) const;
