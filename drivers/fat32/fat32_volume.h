@@ -98,6 +98,7 @@ class Fat32Volume {
 
   Status next_cluster(uint32_t cluster, uint32_t* next);  // kEndOfChain at the end
   Status check_file_chain(const FatFile& f);
+  uint32_t links_to_next(uint32_t cluster, uint32_t max) const;
   Status seek(FatFile& f, uint32_t index, uint32_t* cluster);
   Status read_bytes(uint64_t volume_byte, uint64_t len, uint8_t* dst);
   // The recorded runs cover clusters [index, end) of `f`: read through them, no FAT lookups.
@@ -127,7 +128,7 @@ class Fat32Volume {
 
   uint64_t fat_block_ = ~0ull;  // which kFatBlock-sized FAT block fat_cache_ holds
   uint64_t dir_lba_ = ~0ull;    // which device sector dir_buf_ holds
-  alignas(64) uint8_t fat_cache_[kFatBlock];
+  alignas(64) uint32_t fat_cache_[kFatBlock / 4];  // FAT entries (little-endian on disk)
   alignas(64) uint8_t dir_buf_[kMaxSectorSize];
   alignas(64) uint8_t bounce_[kMaxSectorSize];
 };
