@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Size arithmetic for the README's "which GGUF fits which Pi 4" table (no measurements):
 weight bytes per quantization from each model's published dimensions (docs/formats.md §8),
-using llama-quantize's Q4_K_M type choice (§6.9), plus InferPi's float32 KV cache.
+using llama-quantize's Q4_K_M type choice (§6.9), plus InferPi's KV cache (f16 by default: 2 bytes per element; --kv-bytes 4 for f32).
 
     /usr/bin/python3 tools/gguf_sizes.py [--context 2048]
 """
@@ -55,13 +55,15 @@ def weight_bytes(m, scheme):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--context", type=int, default=2048)
+    ap.add_argument("--kv-bytes", type=int, choices=(2, 4), default=2, help="2 = f16, 4 = f32")
     args = ap.parse_args()
     gib = 1024 ** 3
-    print(f"| model | Q4_K_M | Q8_0 | F16 | KV cache (f32, {args.context} tokens) |")
+    kv_name = {2: "f16", 4: "f32"}[args.kv_bytes]
+    print(f"| model | Q4_K_M | Q8_0 | F16 | KV cache ({kv_name}, {args.context} tokens) |")
     print("|---|---|---|---|---|")
     for name, m in MODELS.items():
         D, F, L, H, KV, V, tied = m
-        kv = 2 * L * args.context * KV * (D // H) * 4
+        kv = 2 * L * args.context * KV * (D // H) * args.kv_bytes
         cells = [f"{weight_bytes(m, s) / gib:.2f} GiB" for s in ("Q4_K_M", "Q8_0", "F16")]
         print(f"| {name} | " + " | ".join(cells) + f" | {kv / gib:.2f} GiB |")
 

@@ -10,7 +10,8 @@
 //
 // Partitions that are not FAT32 keep a Status saying why ("exFAT: not supported: reformat
 // the drive as FAT32", "NTFS: not supported", "FAT16 volume: not supported") so the menu can
-// show it. No heap: a Volumes object is ~60 KB; keep it static or place it in an Arena.
+// show it. No heap: a Volumes object is ~172 KiB (four volumes, each with a 32 KiB FAT
+// window); keep it static or place it in an Arena.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Fat32Volume: a read-only FAT32 filesystem on a BlockDevice (normally a PartitionDevice).
 //
-//   Fat32Volume vol;                       // ~13 KB: sector, FAT and directory buffers inside
+//   Fat32Volume vol;                       // ~41 KB: sector, FAT and directory buffers inside
 //   INFERPI_TRY(vol.mount(&partition));
 //   FatFile f;
 //   INFERPI_TRY(vol.open("Models/demo/model.bin", &f));       // case-insensitive, LFN or 8.3
@@ -9,10 +9,11 @@
 // Design (docs/storage.md): no heap, fixed buffers, everything read from disk is checked.
 // A read turns each run of consecutive clusters into one device read straight into the
 // caller's buffer; only a partial first/last device sector goes through the bounce buffer.
-// The FAT is cached one 4 KiB block at a time. Cluster chains are checked at open: a file's
-// chain must end exactly where its size says (this catches loops, chains into free or bad
-// clusters and out-of-range cluster numbers); directory chains are capped at the FAT
-// maximum of 65536 entries (2 MiB).
+// open() records the runs of the file it checked (up to kMaxRuns), so reading that file needs
+// no FAT lookups at all; the FAT is cached one 32 KiB block (8192 entries) at a time. Cluster
+// chains are checked at open: a file's chain must end exactly where its size says (this catches
+// loops, chains into free or bad clusters and out-of-range cluster numbers); directory chains are
+// capped at the FAT maximum of 65536 entries (2 MiB).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -71,6 +72,10 @@ class Fat32Volume {
   // Number of contiguous cluster runs of a file (1 = unfragmented). Tests and `disk ls -l`.
   Status count_extents(const FatFile& file, uint32_t* extents);
 
+  // Byte offset on device() where the file's first cluster starts (readspeed compares a
+  // file's rate with raw reads of the same sectors).
+  uint64_t data_offset(const FatFile& file) const { return cluster_offset(file.first_cluster); }
+
   const char* label() const { return label_; }
   uint32_t cluster_bytes() const { return cluster_bytes_; }
   uint32_t cluster_count() const { return cluster_count_; }
@@ -80,12 +85,25 @@ class Fat32Volume {
 
  private:
   static constexpr uint32_t kEndOfChain = 0xFFFFFFFFu;
-  static constexpr uint32_t kFatBlock = 4096;
+  // FAT bytes read at once: 8192 entries, i.e. 4 MiB of a file in 512-byte clusters (a
+  // 4 KiB block made walking a 300 MB model's chain 600 small device reads; issue 16).
+  static constexpr uint32_t kFatBlock = 32768;
+  // Runs of consecutive clusters remembered for the last file open() checked.
+  static constexpr int kMaxRuns = 32;
+  struct ClusterRun {
+    uint32_t first_index;  // cluster ordinal within the file
+    uint32_t cluster;      // its cluster number; the run is `count` consecutive clusters
+    uint32_t count;
+  };
 
   Status next_cluster(uint32_t cluster, uint32_t* next);  // kEndOfChain at the end
   Status check_file_chain(const FatFile& f);
+  uint32_t links_to_next(uint32_t cluster, uint32_t max) const;
   Status seek(FatFile& f, uint32_t index, uint32_t* cluster);
   Status read_bytes(uint64_t volume_byte, uint64_t len, uint8_t* dst);
+  // The recorded runs cover clusters [index, end) of `f`: read through them, no FAT lookups.
+  bool runs_cover(const FatFile& f, uint32_t index, uint32_t end) const;
+  Status read_runs(FatFile& f, uint32_t index, uint32_t in, uint64_t len, uint8_t* dst);
   uint64_t cluster_offset(uint32_t cluster) const {
     return data_start_ + uint64_t(cluster - 2) * cluster_bytes_;
   }
@@ -103,9 +121,14 @@ class Fat32Volume {
   uint64_t data_start_ = 0;  // byte offset of cluster 2
   char label_[12] = {};
 
-  uint64_t fat_block_ = ~0ull;  // which 4 KiB FAT block fat_cache_ holds
+  ClusterRun runs_[kMaxRuns];
+  int run_count_ = 0;
+  uint32_t runs_file_ = 0;      // first cluster of the file runs_ describes (0 = none)
+  uint32_t runs_clusters_ = 0;  // clusters they cover (the whole file)
+
+  uint64_t fat_block_ = ~0ull;  // which kFatBlock-sized FAT block fat_cache_ holds
   uint64_t dir_lba_ = ~0ull;    // which device sector dir_buf_ holds
-  alignas(64) uint8_t fat_cache_[kFatBlock];
+  alignas(64) uint32_t fat_cache_[kFatBlock / 4];  // FAT entries (little-endian on disk)
   alignas(64) uint8_t dir_buf_[kMaxSectorSize];
   alignas(64) uint8_t bounce_[kMaxSectorSize];
 };

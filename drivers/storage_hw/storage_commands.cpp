@@ -2,6 +2,7 @@
 #include "drivers/storage_hw/storage_commands.h"
 
 #include "drivers/block/crc32.h"
+#include "drivers/block/read_speed.h"
 #include "runtime/core/console.h"
 #include "runtime/core/kstring.h"
 #include "runtime/core/platform.h"
@@ -37,8 +38,9 @@ void print_rate(uint64_t bytes, uint64_t us) {
 
 }  // namespace
 
-const char* const StorageCommands::kNames[] = {
-    "pci", "usb", "sd", "blk", "readtest", "sum", "readloop", "scsiread", "ls", "fsum", nullptr};
+const char* const StorageCommands::kNames[] = {"pci",      "usb",  "sd",        "blk",
+                                               "readtest", "sum",  "readloop",  "scsiread",
+                                               "ls",       "fsum", "readspeed", nullptr};
 
 bool StorageCommands::run(int argc, const char* const* argv) {
   if (argc < 1) return false;
@@ -63,6 +65,8 @@ bool StorageCommands::run(int argc, const char* const* argv) {
     cmd_ls(argc, argv);
   else if (!strcmp(c, "fsum"))
     cmd_fsum(argc, argv);
+  else if (!strcmp(c, "readspeed"))
+    cmd_readspeed(argc, argv);
   else
     return false;
   return true;
@@ -304,6 +308,42 @@ void StorageCommands::cmd_fsum(int argc, const char* const* argv) {
   kprint("fsum %s: %u bytes crc32 %08x, ", argv[2], f.size, crc);
   print_rate(f.size, us);
   kprint("\n");
+}
+
+void StorageCommands::cmd_readspeed(int argc, const char* const* argv) {
+  if (argc < 2 || argc > 3) {
+    kprint("usage: readspeed DEV [PATH]\n");
+    return;
+  }
+  BlockDevice* d = device_arg(argv[1]);
+  if (!d) return;
+  // The file through FAT32 and the same sectors raw, interleaved chunk by chunk (for a file
+  // in one run exactly the same bytes); without PATH the whole device raw.
+  ReadRate file, raw;
+  Status st;
+  uint32_t cluster = 0;
+  if (argc == 3) {
+    Volume* v = mount_first(*d);
+    if (!v) return;
+    cluster = v->fs().cluster_bytes();
+    st = measure_file_and_raw(*v, argv[2], scratch_, scratch_bytes_, &file, &raw);
+  } else {
+    st = measure_raw_read(*d, 0, d->sector_count() * d->sector_size(), scratch_, scratch_bytes_,
+                          &raw);
+  }
+  if (!st) {
+    kprint("readspeed: %s\n", st.message());
+    return;
+  }
+  kprint("readspeed %s raw (crc32 %08x): ", d->name(), raw.crc32);
+  print_rate(raw.bytes, raw.us);
+  kprint("\n");
+  if (argc == 3) {
+    kprint("readspeed %s file (%u-byte clusters, crc32 %08x): ", d->name(), cluster, file.crc32);
+    print_rate(file.bytes, file.us);
+    kprint("\nreadspeed %s file/raw %.3f\n", d->name(),
+           raw.mb_per_s() > 0 ? file.mb_per_s() / raw.mb_per_s() : 0.0);
+  }
 }
 
 }  // namespace inferpi

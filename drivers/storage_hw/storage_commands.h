@@ -13,6 +13,9 @@
 //   ls DEV [PATH]            partitions of DEV and the folder PATH (default /) of its first
 //                            FAT32 volume
 //   fsum DEV PATH            read a whole file: size, CRC-32 and load throughput (MB/s)
+//   readspeed DEV [PATH]     raw sequential read rate of DEV (drivers/block/read_speed.h);
+//                            with PATH the file's rate through FAT32 (open included), the raw
+//                            rate over the same sectors, and the ratio file / raw
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -46,6 +49,7 @@ class StorageCommands {
   void cmd_scsiread(int argc, const char* const* argv);
   void cmd_ls(int argc, const char* const* argv);
   void cmd_fsum(int argc, const char* const* argv);
+  void cmd_readspeed(int argc, const char* const* argv);
   Volume* mount_first(BlockDevice& d);
   // Reads [lba, lba + count) in scratch-sized pieces; CRC and read time out.
   Status read_range(BlockDevice& d, uint64_t lba, uint64_t count, uint32_t* crc, uint64_t* read_us,
@@ -55,7 +59,7 @@ class StorageCommands {
   StorageHardware& hw_;
   uint8_t* scratch_;
   size_t scratch_bytes_;
-  Volumes volumes_;  // ~60 KiB: keep StorageCommands static
+  Volumes volumes_;  // ~172 KiB: keep StorageCommands static
 };
 
 }  // namespace inferpi

@@ -30,7 +30,9 @@ namespace inferpi {
 
 namespace {
 
-constexpr size_t kScratchBytes = 2u << 20;  // read buffer of sum/readtest/fsum (kernel heap)
+// Read buffer of sum/readtest/fsum/readspeed (kernel heap): the model loader's chunk size
+// (runtime/app/model_loader.cpp), so readspeed times the reads a load makes.
+constexpr size_t kScratchBytes = 4u << 20;
 alignas(StorageHardware) unsigned char g_hw_storage[sizeof(StorageHardware)];
 alignas(StorageCommands) unsigned char g_commands_storage[sizeof(StorageCommands)];
 StorageCommands* g_commands = nullptr;
@@ -179,6 +181,9 @@ INFERPI_SHELL_COMMAND(storage_scsiread, "scsiread",
 INFERPI_SHELL_COMMAND(storage_ls, "ls",
                       "ls DEV [PATH]  partitions and a folder of the first FAT32 volume", run);
 INFERPI_SHELL_COMMAND(storage_fsum, "fsum", "fsum DEV PATH  read a file: CRC-32 and load MB/s",
+                      run);
+INFERPI_SHELL_COMMAND(storage_readspeed, "readspeed",
+                      "readspeed DEV [PATH]  raw sequential MB/s; with PATH also through FAT32",
                       run);
 INFERPI_SHELL_COMMAND(storage_wsum, "wsum",
                       "wsum DEV PATH  fsum into the model window across its segment boundary",

@@ -37,8 +37,8 @@ Status UsbMassStorage::attach(xhci::XhciController& hc, DmaPool& pool, uint8_t s
     if (!e.is_in() && !bulk_out_) bulk_out_ = e.address;
   }
   if (!bulk_in_ || !bulk_out_) return Status::error("%s: interface has no bulk IN/OUT pair", name_);
-  // Per-command size (Linux usb-storage defaults, pi4-hardware.md §9.4).
-  max_transfer_ = speed >= xhci::Speed::Super  ? (1u << 20)
+  // Per-command size (pi4-hardware.md §9.4; see the header for why SuperSpeed is larger).
+  max_transfer_ = speed >= xhci::Speed::Super  ? kSuperSpeedTransfer
                   : speed == xhci::Speed::High ? 240 * 512
                                                : 64 * 512;
   cbw_ = pool.alloc(64, 64);
@@ -86,7 +86,8 @@ Status UsbMassStorage::bot_command(const uint8_t* cdb, uint8_t cdb_length, const
   *data_actual = 0;
   if (data.length > 0) {
     uint8_t ep = data.in ? bulk_in_ : bulk_out_;
-    st = hc_->bulk(slot_, ep, data.bus, data.length, kCommandTimeoutUs, data_actual, &stalled);
+    st = hc_->bulk(slot_, ep, data.bus, data.length, kCommandTimeoutUs, data_actual, &stalled,
+                   data.meanwhile);
     if (!st) {
       if (hc_->device_gone(slot_)) return st;
       if (!stalled) {  // transaction error / timeout: the CSW cannot be trusted
@@ -186,7 +187,8 @@ Status UsbMassStorage::start_unit() {
   return Status::ok();
 }
 
-Status UsbMassStorage::read_chunk(uint64_t lba, uint32_t blocks, uint64_t bus) {
+Status UsbMassStorage::read_chunk(uint64_t lba, uint32_t blocks, uint64_t bus,
+                                  xhci::XhciController::Meanwhile* meanwhile) {
   uint8_t cdb[16];
   uint8_t len = scsi::cdb_read(cdb, lba, blocks);
   uint32_t bytes = blocks * block_size_;
@@ -194,7 +196,7 @@ Status UsbMassStorage::read_chunk(uint64_t lba, uint32_t blocks, uint64_t bus) {
   for (int attempt = 0; attempt < kMaxTries; attempt++) {
     uint32_t actual = 0;
     uint8_t status = 0;
-    Status st = bot_command(cdb, len, Transfer{bus, bytes, true}, &actual, &status);
+    Status st = bot_command(cdb, len, Transfer{bus, bytes, true, meanwhile}, &actual, &status);
     if (st && status == 0 && actual == bytes) return Status::ok();
     if (hc_->device_gone(slot_)) return gone_error(len == 10 ? "READ(10)" : "READ(16)");
     if (!st) {
@@ -217,6 +219,20 @@ Status UsbMassStorage::read_unchecked(uint64_t lba, uint32_t blocks) {
   return read_chunk(lba, blocks, bounce_.bus);
 }
 
+namespace {
+// A bounce chunk waiting to be copied to its destination.
+struct PendingCopy {
+  uint8_t* dst = nullptr;
+  const uint8_t* src = nullptr;
+  size_t bytes = 0;
+  static void run(void* self) {
+    PendingCopy* p = static_cast<PendingCopy*>(self);
+    if (p->bytes) memcpy(p->dst, p->src, p->bytes);
+    p->bytes = 0;
+  }
+};
+}  // namespace
+
 Status UsbMassStorage::read(uint64_t lba, uint64_t count, void* dst) {
   if (!attached_) return Status::error("%s: not attached (re-initialise USB)", name_);
   if (hc_->device_gone(slot_)) return gone_error("read");
@@ -226,6 +242,8 @@ Status UsbMassStorage::read(uint64_t lba, uint64_t count, void* dst) {
                          (unsigned long long)blocks_);
   uint8_t* out = static_cast<uint8_t*>(dst);
   uint32_t per_command = max_transfer_ / block_size_;
+  PendingCopy pending;  // the previous bounce chunk, copied while the next one transfers
+  int half = 0;
   while (count > 0) {
     uint32_t blocks = count < per_command ? uint32_t(count) : per_command;
     uint32_t bytes = blocks * block_size_;
@@ -235,22 +253,35 @@ Status UsbMassStorage::read(uint64_t lba, uint64_t count, void* dst) {
     bool direct =
         (reinterpret_cast<uintptr_t>(out) & 63) == 0 && platform::dma_bus_address(out, bytes, &bus);
     if (direct) {
+      PendingCopy::run(&pending);
       platform::dma_clean_invalidate(out, bytes);
       Status st = read_chunk(lba, blocks, bus);
       platform::dma_invalidate(out, bytes);  // again: speculative fills during the transfer
+      if (!st && bytes > kLinuxSuperSpeedTransfer && !hc_->device_gone(slot_)) {
+        max_transfer_ = kLinuxSuperSpeedTransfer;  // this device: Linux's size from now on
+        per_command = max_transfer_ / block_size_;
+        continue;  // the same blocks again, in smaller commands
+      }
       INFERPI_TRY(st);
     } else {
-      if (bytes > bounce_.size) {
-        blocks = uint32_t(bounce_.size / block_size_);
+      const uint32_t half_bytes = uint32_t(bounce_.size / 2);
+      if (bytes > half_bytes) {
+        blocks = half_bytes / block_size_;
         bytes = blocks * block_size_;
       }
-      INFERPI_TRY(read_chunk(lba, blocks, bounce_.bus));
-      memcpy(out, bounce_.cpu, bytes);
+      uint8_t* cpu = static_cast<uint8_t*>(bounce_.cpu) + size_t(half) * half_bytes;
+      xhci::XhciController::Meanwhile meanwhile{pending.bytes ? &PendingCopy::run : nullptr,
+                                                &pending};
+      INFERPI_TRY(read_chunk(lba, blocks, bounce_.bus + uint64_t(half) * half_bytes, &meanwhile));
+      PendingCopy::run(&pending);  // if no data phase ran it (nothing left to copy: no-op)
+      pending = PendingCopy{out, cpu, bytes};
+      half ^= 1;
     }
     out += bytes;
     lba += blocks;
     count -= blocks;
   }
+  PendingCopy::run(&pending);
   return Status::ok();
 }
 

@@ -1,10 +1,14 @@
 // UsbMassStorage: a USB stick (Bulk-Only Transport, SCSI transparent command set) as a
 // BlockDevice. Start-up: INQUIRY → TEST UNIT READY (with REQUEST SENSE, retried while the
-// medium becomes ready) → READ CAPACITY(10)/(16). Reads are split per command into the
-// size the speed allows (Linux usb-storage: 1 MiB SuperSpeed, 120 KiB high speed) and each
-// data phase into <= 64 KiB chained TRBs by the controller. A read goes straight into the
+// medium becomes ready) → READ CAPACITY(10)/(16). Reads are split per command: SuperSpeed
+// READs are as large as one TD of our transfer ring carries (kSuperSpeedTransfer, 8 MiB =
+// 128 chained TRBs of 64 KiB; READ(10) itself allows 65535 blocks), falling back for good
+// to Linux usb-storage's 1 MiB if a device fails one (pi4-hardware.md §9.4); high and full
+// speed keep Linux's 120 KiB / 32 KiB ("some devices choke on more"). The controller
+// splits each data phase into <= 64 KiB chained TRBs. A read goes straight into the
 // destination when the platform says the device can reach it (64-byte aligned, whole
-// cache lines), otherwise through a DMA bounce buffer.
+// cache lines), otherwise through a DMA bounce buffer used as two halves: while the
+// controller fills one with the next chunk, the CPU copies the previous one out of the other.
 //
 // Errors: a stalled data or CSW phase clears the halt (xHCI Reset Endpoint + Set TR
 // Dequeue + CLEAR_FEATURE(HALT)); a bad CSW or phase error runs BOT reset recovery; a
@@ -28,6 +32,8 @@ class UsbMassStorage final : public BlockDevice {
   // Only used when the destination is not DMA-reachable (or not cache-line aligned).
   static constexpr uint32_t kBounceBytes = 256u << 10;
   static constexpr int kMaxTries = 3;
+  static constexpr uint32_t kSuperSpeedTransfer = 8u << 20;  // fits ProducerRing::kMaxTd
+  static constexpr uint32_t kLinuxSuperSpeedTransfer = 1u << 20;
 
   // Binds to an already configured interface (endpoints configured, SET_CONFIGURATION done).
   Status attach(xhci::XhciController& hc, DmaPool& pool, uint8_t slot, xhci::Speed speed,
@@ -52,6 +58,7 @@ class UsbMassStorage final : public BlockDevice {
     uint64_t bus = 0;  // data buffer (DMA)
     uint32_t length = 0;
     bool in = true;
+    xhci::XhciController::Meanwhile* meanwhile = nullptr;  // during the data phase
   };
   Status start_unit();
   // One BOT command. csw_status receives the CSW status (0 ok, 1 check condition).
@@ -61,7 +68,8 @@ class UsbMassStorage final : public BlockDevice {
   Status scsi_command(const uint8_t* cdb, uint8_t cdb_length, uint32_t response_length,
                       const char* what, scsi::Sense* sense = nullptr);
   Status sense_error(const char* what, scsi::Sense* sense = nullptr);
-  Status read_chunk(uint64_t lba, uint32_t blocks, uint64_t bus);
+  Status read_chunk(uint64_t lba, uint32_t blocks, uint64_t bus,
+                    xhci::XhciController::Meanwhile* meanwhile = nullptr);
   Status clear_halt(uint8_t endpoint_address);
   Status reset_recovery();
   Status gone_error(const char* what) const;

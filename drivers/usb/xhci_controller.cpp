@@ -342,7 +342,7 @@ Status XhciController::command(const Trb& cmd, const char* step, Trb* completion
 }
 
 Status XhciController::run_td(PendingTd& td, const Trb* trbs, uint32_t timeout_us, const char* step,
-                              TdResult* result) {
+                              TdResult* result, Meanwhile* meanwhile) {
   Slot* s = slot(td.slot);
   if (!s || !s->endpoints[td.dci].active)
     return Status::error("usb: %s: endpoint not configured", step);
@@ -350,6 +350,10 @@ Status XhciController::run_td(PendingTd& td, const Trb* trbs, uint32_t timeout_u
   if (!s->endpoints[td.dci].ring.enqueue_td(trbs, td.count, td.trb_bus))
     return Status::error("usb: %s: transfer too large for the ring", step);
   ring_doorbell(td.slot, td.dci);
+  if (meanwhile && meanwhile->run) {
+    meanwhile->run(meanwhile->ctx);
+    meanwhile->run = nullptr;
+  }
   *result = TdResult{};
   bool done = false;
   uint64_t start = platform::now_us();

@@ -84,8 +84,16 @@ class XhciController {
   // chained into one TD). `actual` receives the bytes transferred (short packets allowed).
   // On a stall / transaction error the endpoint is reset on the controller side
   // (Reset Endpoint + Set TR Dequeue); the caller then sends CLEAR_FEATURE(HALT).
+  // `meanwhile` (optional) runs once, right after the doorbell, while the controller moves
+  // the data: CPU work that overlaps the transfer (mass storage copies the previous bounce
+  // chunk out then); its `run` is cleared when it has run.
+  struct Meanwhile {
+    void (*run)(void* ctx) = nullptr;
+    void* ctx = nullptr;
+  };
   Status bulk(uint8_t slot_id, uint8_t endpoint_address, uint64_t bus, uint32_t length,
-              uint32_t timeout_us, uint32_t* actual, bool* stalled = nullptr);
+              uint32_t timeout_us, uint32_t* actual, bool* stalled = nullptr,
+              Meanwhile* meanwhile = nullptr);
   // Reset Endpoint + Set TR Dequeue Pointer to the next free TRB (xHCI §4.6.8, §4.6.10).
   Status recover_endpoint(uint8_t slot_id, uint32_t dci);
 
@@ -136,7 +144,7 @@ class XhciController {
   Status setup_memory();
   Status command(const Trb& cmd, const char* step, Trb* completion);
   Status run_td(PendingTd& td, const Trb* trbs, uint32_t timeout_us, const char* step,
-                TdResult* result);
+                TdResult* result, Meanwhile* meanwhile = nullptr);
   bool handle_event(const Trb& ev, const PendingTd* td, TdResult* result, bool* td_done,
                     uint64_t command_bus, Trb* completion, bool* command_done);
   void update_dequeue();

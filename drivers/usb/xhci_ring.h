@@ -18,7 +18,8 @@ namespace inferpi::xhci {
 
 class ProducerRing {
  public:
-  static constexpr uint32_t kMaxTd = 40;  // TRBs in one TD (1 MiB = 16..17 pieces + links)
+  // TRBs in one TD: an 8 MiB READ is 128..129 pieces of <= 64 KiB (+ a link when it wraps).
+  static constexpr uint32_t kMaxTd = 136;
 
   // `trbs`: `count` (>= 4) zeroed TRBs at bus address `bus`.
   void init(Trb* trbs, uint64_t bus, uint32_t count);

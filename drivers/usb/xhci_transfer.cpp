@@ -52,7 +52,8 @@ Status XhciController::control(uint8_t slot_id, uint8_t request_type, uint8_t re
 }
 
 Status XhciController::bulk(uint8_t slot_id, uint8_t endpoint_address, uint64_t bus,
-                            uint32_t length, uint32_t timeout_us, uint32_t* actual, bool* stalled) {
+                            uint32_t length, uint32_t timeout_us, uint32_t* actual, bool* stalled,
+                            Meanwhile* meanwhile) {
   INFERPI_TRY(usable());
   if (stalled) *stalled = false;
   Slot* s = slot(slot_id);
@@ -78,7 +79,7 @@ Status XhciController::bulk(uint8_t slot_id, uint8_t endpoint_address, uint64_t 
     td.trb_length[i] = pieces[i].length;
   }
   TdResult r;
-  INFERPI_TRY(run_td(td, trbs, timeout_us, in ? "bulk IN" : "bulk OUT", &r));
+  INFERPI_TRY(run_td(td, trbs, timeout_us, in ? "bulk IN" : "bulk OUT", &r, meanwhile));
   if (actual) *actual = r.actual;
   if (r.code == cc::kSuccess || r.code == cc::kShortPacket) return Status::ok();
   bool halted = r.code == cc::kStall || r.code == cc::kTransaction || r.code == cc::kBabble ||

@@ -8,6 +8,7 @@
 
 #include "engines/core/chat.h"
 #include "engines/core/dtype.h"
+#include "engines/core/kv_cache.h"
 #include "engines/core/tokenizer.h"
 #include "runtime/core/arena.h"
 #include "runtime/core/status.h"
@@ -40,6 +41,7 @@ struct ModelFiles {
 
 struct EngineOptions {
   int max_context = 0;  // 0 = the model's own context length (capped by kDefaultContextCap)
+  KvType kv_type = KvType::F16;  // f32: exact attention inputs, for reference comparisons
   static constexpr int kDefaultContextCap = 4096;
 };
 

@@ -11,18 +11,35 @@ void matvec(float* out, const Tensor& W, const float* x);
 // x: [n, cols], out: [n, rows]. Each weight row is read from memory once per call.
 void matmul(float* out, const Tensor& W, const float* x, int n);
 
-// Attention's inner loops over the f32 KV cache (engines/kernels/attention_kernels.cpp has
+// Attention's inner loops over the KV cache (engines/kernels/attention_kernels.cpp has
 // the arithmetic order both implementations follow). n is any length.
+// The f16 cache's versions take `count` rows `stride` halves apart (one head's positions):
+//   dot_f16_rows:  out[r] = dot_f32(q, widened row r, n) * scale
+//   axpy_f16_rows: for r in order: y = axpy_f32(y, w[r], widened row r, n)
+// bit for bit (each half widened exactly). f32_to_f16_row writes a cache row (round to
+// nearest even).
 float dot_f32(const float* a, const float* b, int n);
 void axpy_f32(float* y, float a, const float* x, int n);
+void dot_f16_rows(float* out, const float* q, const uint16_t* rows, size_t stride, int count, int n,
+                  float scale);
+void axpy_f16_rows(float* y, const float* w, const uint16_t* rows, size_t stride, int count, int n);
+void f32_to_f16_row(uint16_t* dst, const float* src, int n);
 namespace scalar {
 float dot_f32(const float* a, const float* b, int n);
 void axpy_f32(float* y, float a, const float* x, int n);
+void dot_f16_rows(float* out, const float* q, const uint16_t* rows, size_t stride, int count, int n,
+                  float scale);
+void axpy_f16_rows(float* y, const float* w, const uint16_t* rows, size_t stride, int count, int n);
+void f32_to_f16_row(uint16_t* dst, const float* src, int n);
 }  // namespace scalar
 #if defined(__ARM_NEON)
 namespace neon {
 float dot_f32(const float* a, const float* b, int n);
 void axpy_f32(float* y, float a, const float* x, int n);
+void dot_f16_rows(float* out, const float* q, const uint16_t* rows, size_t stride, int count, int n,
+                  float scale);
+void axpy_f16_rows(float* y, const float* w, const uint16_t* rows, size_t stride, int count, int n);
+void f32_to_f16_row(uint16_t* dst, const float* src, int n);
 }  // namespace neon
 #endif
 

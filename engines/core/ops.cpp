@@ -130,15 +130,28 @@ void rope_half_split(float* head, const float* cos_t, const float* sin_t, int ro
   }
 }
 
-void attend(float* out, const float* q, const float* k_base, const float* v_base, int kv_stride,
-            int head_dim, int first, int last, float scale, float* scores) {
-  for (int p = first; p <= last; p++) {
-    scores[p] = kernels::dot_f32(q, k_base + size_t(p) * size_t(kv_stride), head_dim) * scale;
+void attend(float* out, const float* q, const void* k_base, const void* v_base, KvType kv_type,
+            int kv_stride, int head_dim, int first, int last, float scale, float* scores) {
+  const size_t stride = size_t(kv_stride), count = size_t(last - first + 1);
+  if (kv_type == KvType::F16) {
+    const auto* k = static_cast<const uint16_t*>(k_base) + size_t(first) * stride;
+    kernels::dot_f16_rows(scores + first, q, k, stride, int(count), head_dim, scale);
+  } else {
+    const auto* k = static_cast<const float*>(k_base);
+    for (int p = first; p <= last; p++) {
+      scores[p] = kernels::dot_f32(q, k + size_t(p) * stride, head_dim) * scale;
+    }
   }
-  softmax(scores + first, last - first + 1);
+  softmax(scores + first, int(count));
   for (int d = 0; d < head_dim; d++) out[d] = 0;
-  for (int p = first; p <= last; p++) {
-    kernels::axpy_f32(out, scores[p], v_base + size_t(p) * size_t(kv_stride), head_dim);
+  if (kv_type == KvType::F16) {
+    const auto* v = static_cast<const uint16_t*>(v_base) + size_t(first) * stride;
+    kernels::axpy_f16_rows(out, scores + first, v, stride, int(count), head_dim);
+  } else {
+    const auto* v = static_cast<const float*>(v_base);
+    for (int p = first; p <= last; p++) {
+      kernels::axpy_f32(out, scores[p], v + size_t(p) * stride, head_dim);
+    }
   }
 }
 
@@ -152,9 +165,10 @@ void attend_pairs(void* ctx, int64_t begin, int64_t end, int worker) {
     const int t = int(i / a.n_heads), h = int(i % a.n_heads);
     const int p = a.pos0 + t;
     const int first = a.window > 0 && p > a.window ? p - a.window : 0;
-    const size_t kv_off = size_t(h / group) * size_t(a.head_dim);
+    const size_t kv_off = size_t(h / group) * size_t(a.head_dim) * kv_element_bytes(a.kv_type);
     attend(a.out + size_t(t) * q_dim + h * a.head_dim, a.q + size_t(t) * q_dim + h * a.head_dim,
-           a.k + kv_off, a.v + kv_off, kv_dim, a.head_dim, first, p, a.scale, scores);
+           static_cast<const uint8_t*>(a.k) + kv_off, static_cast<const uint8_t*>(a.v) + kv_off,
+           a.kv_type, kv_dim, a.head_dim, first, p, a.scale, scores);
   }
 }
 }  // namespace

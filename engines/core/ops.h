@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 
+#include "engines/core/kv_cache.h"
 #include "engines/core/tensor.h"
 
 namespace inferpi {
@@ -43,10 +44,10 @@ void rope_half_split(float* head, const float* cos_t, const float* sin_t, int ro
 
 // Causal attention of one query head over a key/value cache.
 //   q: [head_dim]; keys/values: positions [first, last] of one KV head, each row
-//   `kv_stride` floats apart starting at k_base/v_base (position p at base + p*kv_stride);
-//   scores: scratch of at least last+1 floats; out: [head_dim].
-void attend(float* out, const float* q, const float* k_base, const float* v_base, int kv_stride,
-            int head_dim, int first, int last, float scale, float* scores);
+//   `kv_stride` elements (f16 or f32, `kv_type`) apart starting at k_base/v_base (position p
+//   at base + p*kv_stride); scores: scratch of at least last+1 floats; out: [head_dim].
+void attend(float* out, const float* q, const void* k_base, const void* v_base, KvType kv_type,
+            int kv_stride, int head_dim, int first, int last, float scale, float* scores);
 
 // Attention of a chunk of n tokens at positions pos0.. over every query head, the
 // (token, head) pairs split over the worker pool (each pair is independent, so the result
@@ -56,8 +57,9 @@ void attend(float* out, const float* q, const float* k_base, const float* v_base
 struct AttentionChunk {
   float* out;      // [n][n_heads * head_dim]
   const float* q;  // [n][n_heads * head_dim]
-  const float* k;  // one layer's key cache: position p at k + p * kv_dim
-  const float* v;  // one layer's value cache, same layout
+  const void* k;   // one layer's keys (KvCache::keys): position p at element p * kv_dim
+  const void* v;   // one layer's values, same layout
+  KvType kv_type;
   int n_heads, n_kv_heads, head_dim;
   int pos0, window;
   float scale;

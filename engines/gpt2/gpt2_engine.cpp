@@ -53,12 +53,7 @@ Status Gpt2Engine::forward(const int* tokens, int n, float* all_logits) {
 
 Status Gpt2Engine::skip_for_benchmark(int n) {
   if (n < 0 || n > ctx_ - pos_) return Status::error("skip: %d positions do not fit", n);
-  const size_t kv_dim = size_t(cfg_.n_kv_head) * size_t(cfg_.head_dim);
-  for (int l = 0; l < cfg_.n_layer; l++) {
-    size_t at = (size_t(l) * size_t(ctx_) + size_t(pos_)) * kv_dim;
-    memset(k_cache_ + at, 0, size_t(n) * kv_dim * sizeof(float));
-    memset(v_cache_ + at, 0, size_t(n) * kv_dim * sizeof(float));
-  }
+  kv_.zero(pos_, n);
   if (pos_ == 0 && n > 0) memset(prev_emb_, 0, size_t(cfg_.dim) * sizeof(float));
   pos_ += n;
   return Status::ok();
@@ -124,8 +119,6 @@ void Gpt2Engine::attention(const Layer& L, int layer, const int* tokens, int n) 
   ops::matmul(q_, L.c_q, h_, n);
   ops::matmul(k_, L.c_k, h_, n);
   ops::matmul(v_, L.c_v, h_, n);
-  float* kc = k_cache_ + size_t(layer) * ctx_ * kv_dim;
-  float* vc = v_cache_ + size_t(layer) * ctx_ * kv_dim;
   for (int t = 0; t < n; t++) {
     const int p = pos_ + t;
     float *q = q_ + size_t(t) * D, *k = k_ + size_t(t) * kv_dim, *v = v_ + size_t(t) * kv_dim;
@@ -153,13 +146,23 @@ void Gpt2Engine::attention(const Layer& L, int layer, const int* tokens, int n) 
       rms(kh, kh, hd, cfg_.norm_eps);
       for (int i = 0; i < hd; i++) kh[i] *= cfg_.qk_scale;
     }
-    memcpy(kc + size_t(p) * kv_dim, k, size_t(kv_dim) * 4);
-    memcpy(vc + size_t(p) * kv_dim, v, size_t(kv_dim) * 4);
+    kv_.store(layer, p, k, v);
   }
   // Causal attention with this layer's inclusive window: keys [p - window, p].
   const float scale = 1.0f / kmath::sqrtf(float(hd));
-  ops::AttentionChunk att{y_,    q_,      kc,  vc, H, KV, hd, pos_, cfg_.window[layer],
-                          scale, scores_, ctx_};
+  ops::AttentionChunk att{y_,
+                          q_,
+                          kv_.keys(layer),
+                          kv_.values(layer),
+                          kv_.type(),
+                          H,
+                          KV,
+                          hd,
+                          pos_,
+                          cfg_.window[layer],
+                          scale,
+                          scores_,
+                          ctx_};
   ops::attend_chunk(att, n);
   ops::matmul(h_, L.c_proj, y_, n);
   for (int i = 0; i < n * D; i++) x_[i] += h_[i];
@@ -253,9 +256,7 @@ Status Gpt2Engine::init(const ModelFiles& files, const EngineOptions& options, A
 
   // RoPE tables, computed as torch does in fp32: inv_freq = 1 / base^(2i/hd), angle = p * inv_freq.
   const int half = cfg_.head_dim / 2;
-  const size_t kv_floats = size_t(cfg_.n_layer) * size_t(ctx_) * size_t(kv_dim);
-  k_cache_ = arena.alloc_array<float>(kv_floats);
-  v_cache_ = arena.alloc_array<float>(kv_floats);
+  INFERPI_TRY(kv_.init(options.kv_type, cfg_.n_layer, ctx_, kv_dim, arena));
   rope_cos_ = arena.alloc_array<float>(size_t(ctx_) * half);
   rope_sin_ = arena.alloc_array<float>(size_t(ctx_) * half);
   prev_emb_ = arena.alloc_array<float>(size_t(D));
@@ -274,13 +275,9 @@ Status Gpt2Engine::init(const ModelFiles& files, const EngineOptions& options, A
   ve_row_ = arena.alloc_array<float>(size_t(kv_dim));
   chunk_logits_ = arena.alloc_array<float>(C * PV);
   logits_ = arena.alloc_array<float>(size_t(cfg_.vocab_size));
-  if (!k_cache_ || !v_cache_ || !rope_cos_ || !rope_sin_ || !prev_emb_ || !x_ || !x0_ || !emb_ ||
-      !h_ || !q_ || !k_ || !v_ || !y_ || !hid_ || !backout_ || !scores_ || !ve_row_ ||
-      !chunk_logits_ || !logits_) {
-    return Status::error(
-        "out of memory for the KV cache and buffers (%zu MiB of KV cache for "
-        "%d positions; %zu MiB left)",
-        kv_floats * 8 >> 20, ctx_, arena.remaining() >> 20);
+  if (!rope_cos_ || !rope_sin_ || !prev_emb_ || !x_ || !x0_ || !emb_ || !h_ || !q_ || !k_ || !v_ ||
+      !y_ || !hid_ || !backout_ || !scores_ || !ve_row_ || !chunk_logits_ || !logits_) {
+    return Status::error("out of memory for the buffers (%zu MiB left)", arena.remaining() >> 20);
   }
   for (int i = 0; i < half; i++) {
     float e = float(2 * i) / float(cfg_.head_dim);

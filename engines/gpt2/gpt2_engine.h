@@ -57,8 +57,7 @@ class Gpt2Engine final : public Engine {
   float smear_gate_[64] = {}, smear_lambda_ = 0, backout_lambda_ = 0;
 
   // State carried between calls: KV cache and the previous token's normalized embedding.
-  float* k_cache_ = nullptr;  // [n_layer][ctx][kv_dim]
-  float* v_cache_ = nullptr;
+  KvCache kv_;                 // [n_layer][ctx][kv_dim] keys and values
   float* prev_emb_ = nullptr;  // [dim]
   float* rope_cos_ = nullptr;  // [ctx][head_dim/2]
   float* rope_sin_ = nullptr;

@@ -27,7 +27,6 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   const size_t T = kChunk, D = size_t(config_.dim), F = size_t(config_.hidden_dim);
   const size_t hs = size_t(config_.head_dim), q_dim = size_t(config_.n_heads) * hs;
   const size_t kv_dim = size_t(config_.n_kv_heads) * hs;
-  const size_t cache = size_t(config_.n_layers) * size_t(context_) * kv_dim;
   LlamaState& s = state_;
   s.x = arena.alloc_array<float>(T * D);
   s.xb = arena.alloc_array<float>(T * D);
@@ -41,15 +40,12 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   s.rope_cos = arena.alloc_array<float>(T * hs / 2);
   s.rope_sin = arena.alloc_array<float>(T * hs / 2);
   s.logits = arena.alloc_array<float>(size_t(config_.vocab_size));
-  s.key_cache = arena.alloc_array<float>(cache);
-  s.value_cache = arena.alloc_array<float>(cache);
   if (!s.x || !s.xb || !s.q || !s.k || !s.v || !s.att || !s.hb || !s.hb2 || !s.scores ||
-      !s.rope_cos || !s.rope_sin || !s.logits || !s.key_cache || !s.value_cache) {
-    return Status::error(
-        "out of memory for the KV cache and activations (%zu MB for %d "
-        "positions; %zu MB free)",
-        2 * cache * sizeof(float) >> 20, context_, arena.remaining() >> 20);
+      !s.rope_cos || !s.rope_sin || !s.logits) {
+    return Status::error("out of memory for the activations (%zu MB free)",
+                         arena.remaining() >> 20);
   }
+  INFERPI_TRY(s.kv.init(options.kv_type, config_.n_layers, context_, int(kv_dim), arena));
   memset(s.logits, 0, size_t(config_.vocab_size) * sizeof(float));
 
   const ChatTemplateSpec* spec = chat_template_spec(uint32_t(config_.chat_template));

@@ -14,7 +14,6 @@ void LlamaEngine::forward_chunk(const int* tokens, int T, int pos0, float* chunk
   const int D = c.dim, F = c.hidden_dim, hs = c.head_dim;
   const int q_dim = c.n_heads * hs, kv_dim = c.n_kv_heads * hs;
   const float scale = 1.0f / kmath::sqrtf(float(hs));
-  const size_t layer_cache = size_t(context_) * size_t(kv_dim);
 
   // Token embeddings and the rotary tables of this chunk's positions.
   for (int t = 0; t < T; t++) {
@@ -24,8 +23,6 @@ void LlamaEngine::forward_chunk(const int* tokens, int T, int pos0, float* chunk
   }
   for (int l = 0; l < c.n_layers; l++) {
     const LlamaLayerWeights& w = weights_.layers[l];
-    float* key_cache = s.key_cache + size_t(l) * layer_cache;
-    float* value_cache = s.value_cache + size_t(l) * layer_cache;
 
     // Attention: RMSNorm, then q/k/v for the whole chunk (+ Qwen2 biases).
     for (int t = 0; t < T; t++) {
@@ -48,13 +45,12 @@ void LlamaEngine::forward_chunk(const int* tokens, int T, int pos0, float* chunk
           c.rope_pairing == RopePairing::Interleaved ? ops::rope_interleaved : ops::rope_half_split;
       for (int h = 0; h < c.n_heads; h++) rope(q + h * hs, cos_t, sin_t, hs);
       for (int h = 0; h < c.n_kv_heads; h++) rope(k + h * hs, cos_t, sin_t, hs);
-      size_t at = size_t(pos0 + t) * size_t(kv_dim);
-      memcpy(key_cache + at, k, size_t(kv_dim) * sizeof(float));
-      memcpy(value_cache + at, v, size_t(kv_dim) * sizeof(float));
+      s.kv.store(l, pos0 + t, k, v);
     }
     // Causal attention: query head h of token t reads KV head h / kv_mul at 0..pos0+t.
-    ops::AttentionChunk att{s.att, s.q,  key_cache, value_cache, c.n_heads, c.n_kv_heads,
-                            hs,    pos0, 0,         scale,       s.scores,  context_};
+    ops::AttentionChunk att{s.att,     s.q,          s.kv.keys(l), s.kv.values(l), s.kv.type(),
+                            c.n_heads, c.n_kv_heads, hs,           pos0,           0,
+                            scale,     s.scores,     context_};
     ops::attend_chunk(att, T);
     // Output projection and residual.
     ops::matmul(s.xb, w.wo, s.att, T);
@@ -108,12 +104,7 @@ Status LlamaEngine::forward(const int* tokens, int n, float* all_logits) {
 
 Status LlamaEngine::skip_for_benchmark(int n) {
   if (n < 0 || n > context_ - pos_) return Status::error("skip: %d positions do not fit", n);
-  const size_t kv_dim = size_t(config_.n_kv_heads) * size_t(config_.head_dim);
-  for (int l = 0; l < config_.n_layers; l++) {
-    size_t at = (size_t(l) * size_t(context_) + size_t(pos_)) * kv_dim;
-    memset(state_.key_cache + at, 0, size_t(n) * kv_dim * sizeof(float));
-    memset(state_.value_cache + at, 0, size_t(n) * kv_dim * sizeof(float));
-  }
+  state_.kv.zero(pos_, n);
   pos_ += n;
   return Status::ok();
 }

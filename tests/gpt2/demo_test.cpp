@@ -59,8 +59,8 @@ std::string chat_turn(inferpi::Engine* e, const char* user, int max_tokens,
 
 TEST(Gpt2Demo, ReciteGenesisDeterministic) {
   REQUIRE_DEMO();
-  Loaded m;
-  ASSERT_EQ(load(export_demo(), &m), "ok");
+  Loaded m;  // f32 KV cache: the pinned reply below was recorded with it
+  ASSERT_EQ(load(export_demo(), &m, 0, inferpi::KvType::F32), "ok");
   EXPECT_TRUE(m.engine->chat_format().is_chat());
   std::string first = chat_turn(m.engine, "Recite Genesis 1:1", 80, nullptr);
   std::printf("demo-nanochat, \"Recite Genesis 1:1\" (greedy): %s\n", first.c_str());
@@ -76,6 +76,16 @@ TEST(Gpt2Demo, ReciteGenesisDeterministic) {
             "give thee the "
             "land of Egypt")
       << first;
+  // The default f16 KV cache: the same first 18 words, then a different (equally KJV-like)
+  // greedy path; pinned too.
+  Loaded m16;
+  ASSERT_EQ(load(export_demo(), &m16), "ok");
+  std::string f16 = chat_turn(m16.engine, "Recite Genesis 1:1", 80, nullptr);
+  std::printf("with the f16 KV cache: %s\n", f16.c_str());
+  EXPECT_EQ(f16.substr(0, 111),
+            "And the LORD said unto him, Go, and tell me thy servant, and go to the land of Egypt, "
+            "and go into the land of E")
+      << f16;
 }
 
 TEST(Gpt2Demo, MultiTurnKeepsTheKvCache) {

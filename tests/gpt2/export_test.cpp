@@ -55,8 +55,8 @@ TEST_P(Variant, LoadsAndMatchesReference) {
   ASSERT_EQ(run_exporter(export_args(dir) + " --output_dir '" + dir + "/out'", &out), 0) << out;
   EXPECT_NE(out.find("variant V" + std::to_string(v)), std::string::npos) << out;
   EXPECT_NE(out.find("step 1"), std::string::npos) << "latest step not picked: " << out;
-  Loaded m;
-  ASSERT_EQ(load(dir + "/out", &m), "ok");
+  Loaded m;  // f32 KV cache: compared with the numpy reference's f32 attention
+  ASSERT_EQ(load(dir + "/out", &m, 0, inferpi::KvType::F32), "ok");
   const auto& cfg = m.gpt2()->config();
   EXPECT_EQ(int(cfg.variant), v);
   EXPECT_EQ(cfg.padded_vocab, 320);  // vocab 272 padded to a multiple of 64

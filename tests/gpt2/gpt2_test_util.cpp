@@ -87,7 +87,7 @@ std::string cached_export(const std::string& args, std::string* output) {
 // linked when something refers to it strongly: this reference pulls the GPT2 engine in.
 [[gnu::used]] const inferpi::EngineFactory* volatile g_link_gpt2 = &inferpi::kGpt2EngineFactory;
 
-std::string load(const std::string& dir, Loaded* out, int max_context) {
+std::string load(const std::string& dir, Loaded* out, int max_context, inferpi::KvType kv) {
   out->model = read_file(dir + "/model.bin");
   out->tokenizer = read_file(dir + "/tokenizer.bin");
   const size_t arena_size = size_t(256) << 20;
@@ -97,6 +97,7 @@ std::string load(const std::string& dir, Loaded* out, int max_context) {
                             out->tokenizer.size()};
   inferpi::EngineOptions opt;
   opt.max_context = max_context;
+  opt.kv_type = kv;
   inferpi::Status st = inferpi::create_engine(files, opt, out->arena, &out->engine);
   return st.message();
 }

@@ -34,8 +34,10 @@ struct Loaded {
   inferpi::Gpt2Engine* gpt2() { return static_cast<inferpi::Gpt2Engine*>(engine); }
 };
 // Loads model.bin + tokenizer.bin from `dir`; returns the create_engine status message
-// ("ok" on success).
-std::string load(const std::string& dir, Loaded* out, int max_context = 0);
+// ("ok" on success). Comparisons with f32 references pass KvType::F32 (exact attention
+// inputs); everything else runs the default f16 KV cache.
+std::string load(const std::string& dir, Loaded* out, int max_context = 0,
+                 inferpi::KvType kv = inferpi::KvType::F16);
 
 // Minimal JSON (host test code only).
 struct Json {

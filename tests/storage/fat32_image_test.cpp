@@ -140,6 +140,77 @@ TEST(StorageImages, LargeReadsGoStraightToTheDevice) {
          (unsigned long long)calls, (unsigned long long)sectors);
 }
 
+// Cluster runs, for 512 B, 4 KiB and 32 KiB clusters (tests/storage/make_images.py,
+// image_clusters): every byte of every file, whole and in odd chunks that cross run edges;
+// a file in one run is one device read per request however small its clusters (no FAT
+// reads after open); a file in 7 runs is 7 reads; one in more runs than the volume
+// remembers still reads back exactly, walking the FAT.
+class ClusterRuns : public ::testing::TestWithParam<int> {};
+
+TEST_P(ClusterRuns, MergedIntoOneDeviceReadPerRun) {
+  REQUIRE_IMAGES();
+  const std::string image = "clusters" + std::to_string(GetParam()) + ".img";
+  Disk d(image);
+  ASSERT_EQ(d.vols->volume_count(), 1) << d.scan_status.message();
+  Volume& v = d.volume();
+  ASSERT_EQ(v.fs().cluster_bytes(), uint32_t(GetParam()));
+  EXPECT_EQ(check_manifest(v, image), 3 + 6 + 40);
+  EXPECT_EQ(check_manifest(v, image, 4097), 3 + 6 + 40);
+
+  struct Case {
+    const char* path;
+    uint32_t extents;
+  };
+  for (Case c : {Case{"contiguous.bin", 1}, Case{"mixed.bin", 7}, Case{"many_runs.bin", 41}}) {
+    FatFile f;
+    ASSERT_TRUE(v.open(c.path, &f)) << c.path;
+    uint32_t extents = 0;
+    ASSERT_TRUE(v.fs().count_extents(f, &extents));
+    EXPECT_EQ(extents, c.extents) << c.path;
+    ASSERT_TRUE(v.open(c.path, &f));  // the runs of the file opened last are remembered
+    std::vector<uint8_t> whole(f.size);
+    const uint64_t calls0 = d.dev.read_calls();
+    ASSERT_TRUE(v.read(f, 0, f.size, whole.data()));
+    const uint64_t calls = d.dev.read_calls() - calls0;
+    if (c.extents <= 32) {
+      EXPECT_EQ(calls, c.extents + 1) << c.path << ": one read per run + the last partial sector";
+    } else {
+      // FAT blocks of 8192 entries: the chain may cross into the next one or two.
+      const uint64_t fat_blocks = f.size / v.fs().cluster_bytes() / 8192 + 2;
+      EXPECT_LE(calls, c.extents + 1 + fat_blocks) << c.path << ": runs + FAT blocks + 1";
+    }
+    // The loader's 4 MiB chunks: each chunk of the one-run file is one read.
+    if (c.extents == 1) {
+      std::vector<uint8_t> chunked(f.size);
+      const uint64_t before = d.dev.read_calls();
+      uint64_t chunks = 0;
+      for (uint64_t off = 0; off < f.size; off += 4u << 20, chunks++) {
+        size_t n = size_t(std::min<uint64_t>(4u << 20, f.size - off));
+        ASSERT_TRUE(v.read(f, off, n, chunked.data() + off));
+      }
+      EXPECT_EQ(d.dev.read_calls() - before, chunks + 1) << "one read per chunk + last sector";
+      EXPECT_EQ(chunked, whole);
+    }
+    // Reads at odd offsets and lengths across run edges agree with the whole-file read.
+    for (uint64_t off = 1; off < f.size; off = off * 3 + 4093) {
+      size_t n = size_t(std::min<uint64_t>(f.size - off, 3 * v.fs().cluster_bytes() + 77));
+      std::vector<uint8_t> part(n);
+      ASSERT_TRUE(v.read(f, off, n, part.data())) << c.path << " at " << off;
+      EXPECT_EQ(0, memcmp(part.data(), whole.data() + off, n)) << c.path << " at " << off;
+    }
+  }
+  // A forged FatFile claiming more clusters than the checked chain is not read through the
+  // remembered runs: the chain walk refuses it.
+  FatFile f;
+  ASSERT_TRUE(v.open("contiguous.bin", &f));
+  FatFile forged = f;
+  forged.size = f.size + 64u * v.fs().cluster_bytes();
+  std::vector<uint8_t> buf(forged.size);
+  EXPECT_FALSE(v.read(forged, 0, forged.size, buf.data()));
+}
+
+INSTANTIATE_TEST_SUITE_P(StorageImages, ClusterRuns, ::testing::Values(512, 4096, 32768));
+
 TEST(StorageImages, Superfloppy) {
   REQUIRE_IMAGES();
   Disk d("superfloppy.img");

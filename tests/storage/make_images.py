@@ -361,6 +361,42 @@ def image_mbr512():
     return img
 
 
+def punch_holes(fs, cb, prefix, count, clusters, seed):
+    """Writes `count` fillers of `clusters` clusters, deletes every other one and points the
+    next-free hint at the start, so the next file mtools writes fills the holes first."""
+    blk = content(seed, clusters * cb)
+    for i in range(count):
+        fs.put("%s_%03d.bin" % (prefix, i), blk)
+    for i in range(0, count, 2):
+        fs.delete("%s_%03d.bin" % (prefix, i))
+    raw = Raw(fs.img, fs.off)
+    raw.set_fsinfo_next_free(2)
+    raw.close()
+
+
+# FAT32 with 512-byte, 4 KiB and 32 KiB clusters (FAT32 needs >= 65525 clusters: the 32 KiB
+# one is a 2 GiB+ sparse image), each with the same three files: contiguous.bin (one run),
+# mixed.bin (6 three-cluster runs, then one long run) and many_runs.bin (41 runs: more than
+# Fat32Volume remembers, so its reads walk the FAT). The tests check the bytes and how many
+# device reads each file takes (StorageImages.ClusterRuns*).
+CLUSTER_IMAGES = {512: 48, 4096: 300, 32768: 2112}  # cluster bytes -> image MiB
+
+
+def image_clusters(cb, size_mib):
+    size, start = size_mib * MiB, 1 * MiB
+    img = new_image("clusters%d.img" % cb, size)
+    sfdisk(img, "label: dos\nstart=2048, type=c\n")
+    fs = mkfs(img, start, size - start, spc=cb // 512, label="CLUSTERS")
+    fs.put("contiguous.bin", content(cb + 1, 5 * MiB + 321))
+    punch_holes(fs, cb, "fill", 12, 3, cb + 2)
+    fs.put("mixed.bin", content(cb + 3, 18 * cb + 2 * MiB + 77))
+    punch_holes(fs, cb, "one", 80, 1, cb + 4)
+    fs.put("many_runs.bin", content(cb + 5, 40 * cb + MiB + 5))
+    fsck(img, start, size - start)  # (skipped for the 2 GiB one: too big to copy out)
+    fs.write_manifest()
+    return img
+
+
 def image_superfloppy():
     img = new_image("superfloppy.img", 40 * MiB)
     fs = mkfs(img, 0, 40 * MiB, label="FLOPPY")
@@ -578,6 +614,8 @@ def main():
     image_4k()
     image_mbr_types()
     image_corrupt()
+    for cb, mib in CLUSTER_IMAGES.items():
+        image_clusters(cb, mib)
     with open(os.path.join(OUT, "images.ok"), "w") as f:
         f.write("ok\n")
     print("make_images: images in", OUT)

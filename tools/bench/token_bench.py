@@ -12,11 +12,12 @@ run (impl=baseline: f16 one row at a time, one accumulator - the seed's kernel) 
 f16 model makes every figure also a ratio.
 
 Estimated Pi 4 rate = 1 / max(bytes / 4.0 GB/s, instructions / (4 cores x 1.5 GHz)),
-bytes = weight bytes streamed per token + the fp32 KV cache rows attention reads.
+bytes = weight bytes streamed per token + the KV cache rows attention reads (f16 by default:
+2 bytes per element; `--kv f32` measures the f32 cache, 4 bytes).
 
     token_bench.py --kernel build/host/kernels/virt/runtime/boards/virt/inferpi-virt.elf \
         [--out build/host/bench] [--models d12,supra50m] [--dtypes f16,q8_0,q4_0] [--jobs N]
-        [--board virt|raspi4b]
+        [--board virt|raspi4b] [--kv f16|f32]
 
 Writes OUT/token_bench.json and OUT/token_bench.md (the table) and prints the table.
 """
@@ -77,7 +78,7 @@ def run_qemu(args, timeout):
     return (rc if status is None else status), "".join(lines)
 
 
-def run_kernel(kernel, folder, impl, timeout, long_context=1024, board="virt"):
+def run_kernel(kernel, folder, impl, timeout, long_context=1024, board="virt", kv="f16"):
     model = os.path.join(folder, "model.bin")
     tok = os.path.join(folder, "tokenizer.bin")
     ms, ts = os.path.getsize(model), os.path.getsize(tok)
@@ -86,7 +87,8 @@ def run_kernel(kernel, folder, impl, timeout, long_context=1024, board="virt"):
     taddr = maddr - align_up(ts, 2 << 20)      # the tokenizer under it
     loaders = ["-device", f"loader,file={model},addr={maddr:#x},force-raw=on",
                "-device", f"loader,file={tok},addr={taddr:#x},force-raw=on"]
-    append = f"bench model={maddr:#x}:{ms} tokenizer={taddr:#x}:{ts} impl={impl} long={long_context}"
+    append = (f"bench model={maddr:#x}:{ms} tokenizer={taddr:#x}:{ts} impl={impl} "
+              f"long={long_context} kv={kv}")
     with tempfile.TemporaryDirectory(prefix="inferpi-bench-") as work:
         dtb = qemu_boards.raspi4b_test_dtb(os.path.join(work, "pi4.dtb")) \
             if board == "raspi4b" else None
@@ -138,8 +140,13 @@ def smoke(kernel, folder, board="virt"):
     return 0
 
 
-def kv_bytes(model, context):
-    return sum(min(context, w) for w in WINDOWS[model]) * KV_DIM[model] * 2 * 4
+KV_ELEMENT_BYTES = {"f16": 2, "f32": 4}
+
+
+def kv_bytes(model, context, kv_type):
+    """Key + value bytes a decode step at `context` reads (the kernel says which type)."""
+    rows = sum(min(context, w) for w in WINDOWS[model])
+    return rows * KV_DIM[model] * 2 * KV_ELEMENT_BYTES[kv_type]
 
 
 def rate(nbytes, instr):
@@ -158,7 +165,9 @@ def summarize(model, dtype, impl, info, phases, weights_streamed):
            "decode1024_instructions": d1k["instructions"],
            "prefill_instructions_per_token": pre_tok,
            "decode64_per_weight": d64["instructions"] / weights_streamed,
-           "kv_bytes_64": kv_bytes(model, 64), "kv_bytes_1024": kv_bytes(model, 1024),
+           "kv_type": info["kv"],
+           "kv_bytes_64": kv_bytes(model, 64, info["kv"]),
+           "kv_bytes_1024": kv_bytes(model, 1024, info["kv"]),
            "prefill_bytes_per_token": wb / pre["tokens"],
            "prefill_over_decode": pre_tok / d64["instructions"]}
     row["est_tok_s_64"] = rate(wb + row["kv_bytes_64"], d64["instructions"])
@@ -170,7 +179,7 @@ def summarize(model, dtype, impl, info, phases, weights_streamed):
 def table(rows):
     base = {r["model"]: r for r in rows if r["kernel"] == "baseline"}
     head = ("| model | weights | kernel | decode@64 instr (M) | instr/weight | vs baseline | "
-            "decode@1024 instr (M) | weight MB/token | KV MB @64 / @1024 | est. Pi 4 tok/s @64 | "
+            "decode@1024 instr (M) | weight MB/token | KV | KV MB @64 / @1024 | est. Pi 4 tok/s @64 | "
             "@1024 | seed f16 tok/s | prefill instr/token (M) | prefill/decode | "
             "prefill MB/token | est. Pi 4 prefill tok/s |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -180,7 +189,8 @@ def table(rows):
         lines.append(
             f"| {r['model']} | {r['dtype']} | {r['kernel']} | {r['decode64_instructions'] / 1e6:.1f} | "
             f"{r['decode64_per_weight']:.3f} | {ratio:.2f} | {r['decode1024_instructions'] / 1e6:.1f} | "
-            f"{r['weight_bytes'] / 1e6:.1f} | {r['kv_bytes_64'] / 1e6:.1f} / {r['kv_bytes_1024'] / 1e6:.1f} | "
+            f"{r['weight_bytes'] / 1e6:.1f} | {r['kv_type']} | "
+            f"{r['kv_bytes_64'] / 1e6:.1f} / {r['kv_bytes_1024'] / 1e6:.1f} | "
             f"{r['est_tok_s_64']:.1f} | {r['est_tok_s_1024']:.1f} | {SEED_F16[r['model']]} | "
             f"{r['prefill_instructions_per_token'] / 1e6:.1f} | {r['prefill_over_decode']:.2f} | "
             f"{r['prefill_bytes_per_token'] / 1e6:.2f} | {r['est_prefill_tok_s']:.0f} |")
@@ -198,6 +208,7 @@ def main(argv=None):
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--jobs", type=int, default=1, help="QEMU instances at once (each one host core)")
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--kv", choices=["f16", "f32"], default="f16", help="KV cache element type")
     ap.add_argument("--smoke", metavar="MODEL_DIR",
                     help="only check the bench path on a small model folder (CI)")
     a = ap.parse_args(argv)
@@ -217,7 +228,7 @@ def main(argv=None):
         model, dt, impl = run
         folder = os.path.join(models_dir, f"{model}-{dt}")
         print(f"token_bench: {model} {dt} {impl} ...", flush=True)
-        return run, run_kernel(a.kernel, folder, impl, a.timeout, board=a.board)
+        return run, run_kernel(a.kernel, folder, impl, a.timeout, board=a.board, kv=a.kv)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
         results = dict(pool.map(one, runs))

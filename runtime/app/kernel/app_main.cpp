@@ -40,7 +40,7 @@ namespace inferpi {
 namespace {
 
 // Up to four disks (USB sticks, the SD card), each with up to Volumes::kMaxVolumes FAT32
-// volumes. ~60 KB per Volumes object: static, not on a core's stack.
+// volumes. ~172 KiB per Volumes object: static, not on a core's stack.
 constexpr int kMaxDisks = 4;
 Volumes g_volumes[kMaxDisks];
 FatModelDrive g_drives[AppContext::kMaxDrives];

@@ -116,15 +116,21 @@ void run_icount_bench() {
   Engine* engine = nullptr;
   EngineOptions options;
   options.max_context = long_ctx;
+  char kv_text[8];  // `kv=f32` measures the f32 KV cache (default: the engines' f16)
+  if (bootargs::value(args, "kv", kv_text, sizeof(kv_text)) &&
+      !parse_kv_type(kv_text, &options.kv_type)) {
+    kprint("BENCH error setup: kv=%s (expected f16 or f32)\n", kv_text);
+    kernel_exit(1);
+  }
   Status st = create_engine(files, options, kernel_arena(), &engine);
   if (!st) fail("load", st);
   const ModelInfo& m = engine->info();
   kprint(
       "BENCH model engine=%s arch=%s dtype=%s impl=%s layers=%d dim=%d hidden=%d heads=%d "
-      "kv_heads=%d vocab=%d params=%llu weight_bytes=%llu workers=%d\n",
+      "kv_heads=%d vocab=%d params=%llu weight_bytes=%llu workers=%d kv=%s\n",
       m.engine, m.architecture, m.dtype, impl, m.n_layers, m.dim, m.hidden_dim, m.n_heads,
       m.n_kv_heads, m.vocab_size, (unsigned long long)m.n_params,
-      (unsigned long long)m.weight_bytes, worker_count());
+      (unsigned long long)m.weight_bytes, worker_count(), kv_type_name(options.kv_type));
   if (engine->context_length() < long_ctx) {
     kprint("BENCH error setup: the model's context is %d (< %d)\n", engine->context_length(),
            long_ctx);

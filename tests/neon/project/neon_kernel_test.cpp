@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <limits>
+#include <vector>
 
 #include "engines/core/kernels.h"
 #include "engines/kernels/row_kernels.h"
@@ -77,10 +78,104 @@ static int check_attention_kernels() {
   return failures;
 }
 
+// The f16 KV cache's kernels over the rows of one head: NEON == scalar to the bit, and
+// both equal the f32 kernels called row by row on the widened rows (the contract that makes
+// f16 attention the f32 arithmetic on rounded inputs). Head sizes 1..300 (every 16/4/1
+// tail), 0-40 rows, rows further apart than the head (stride = 3 heads + 5).
+static int check_f16_attention_kernels() {
+  int failures = 0;
+  std::mt19937 rng(13);
+  std::normal_distribution<float> dist(0, 1);
+  for (int n = 1; n <= 300; n += (n < 70 ? 1 : 23)) {
+    const int count = (n * 7) % 41;
+    const size_t stride = size_t(3 * n + 5);
+    std::vector<uint16_t> rows(stride * size_t(count) + 1);
+    std::vector<float> wide(rows.size()), q(static_cast<size_t>(n)),
+        w(static_cast<size_t>(count) + 1);
+    for (size_t i = 0; i < rows.size(); i++) {
+      rows[i] = f32_to_f16(dist(rng) * (i % 5 == 0 ? 100.0f : 1.0f));
+      wide[i] = f16_to_f32(rows[i]);
+    }
+    for (float& v : q) v = dist(rng) * 10.0f;
+    for (float& v : w) v = dist(rng);
+    const float scale = 0.125f;
+    std::vector<float> d1(static_cast<size_t>(count) + 1), d2(d1.size()), d3(d1.size());
+    const size_t cols = static_cast<size_t>(n);
+    std::vector<float> y1(cols), y2(cols), y3(cols);
+    for (int i = 0; i < n; i++) y1[size_t(i)] = y2[size_t(i)] = y3[size_t(i)] = dist(rng);
+    kernels::neon::dot_f16_rows(d1.data(), q.data(), rows.data(), stride, count, n, scale);
+    kernels::scalar::dot_f16_rows(d2.data(), q.data(), rows.data(), stride, count, n, scale);
+    kernels::neon::axpy_f16_rows(y1.data(), w.data(), rows.data(), stride, count, n);
+    kernels::scalar::axpy_f16_rows(y2.data(), w.data(), rows.data(), stride, count, n);
+    for (int r = 0; r < count; r++) {
+      const float* row = wide.data() + size_t(r) * stride;
+      d3[size_t(r)] = kernels::scalar::dot_f32(q.data(), row, n) * scale;
+      kernels::scalar::axpy_f32(y3.data(), w[size_t(r)], row, n);
+    }
+    const size_t db = sizeof(float) * size_t(count), yb = sizeof(float) * size_t(n);
+    if (std::memcmp(d1.data(), d2.data(), db) || std::memcmp(d1.data(), d3.data(), db) ||
+        std::memcmp(y1.data(), y2.data(), yb) || std::memcmp(y1.data(), y3.data(), yb)) {
+      if (failures++ < 5) std::printf("FAIL f16 attention kernels n=%d rows=%d\n", n, count);
+    }
+  }
+  return failures;
+}
+
+// Writing the f16 cache: FCVTN (NEON row) == f32_to_f16 (scalar row) for every rounding
+// case: each half's neighbourhood (the exact tie with the next half and one float either
+// side of it, both signs), overflow, subnormal halves, zeros, infinities, and a sweep over
+// the float bit patterns (every 4099th). NaN: both NaN.
+static int check_f16_narrowing() {
+  int failures = 0;
+  std::vector<float> in;
+  auto add_bits = [&](uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    in.push_back(f);
+  };
+  for (uint32_t h = 0; h < 0x7c00; h++) {
+    float lo = f16_to_f32(uint16_t(h)), hi = f16_to_f32(uint16_t(h + 1));  // h + 1 may be inf
+    float tie = h + 1 == 0x7c00 ? 65520.0f : (lo + hi) * 0.5f;             // exact in f32
+    uint32_t t;
+    std::memcpy(&t, &tie, 4);
+    for (uint32_t sign : {0u, 0x80000000u}) {
+      add_bits(t - 1 + sign), add_bits(t + sign), add_bits(t + 1 + sign);
+      uint32_t l;
+      std::memcpy(&l, &lo, 4);
+      add_bits(l + sign);
+    }
+  }
+  for (uint64_t u = 0; u <= 0xffffffffull; u += 4099) add_bits(uint32_t(u));
+  for (uint32_t u : {0x7f800000u, 0xff800000u, 0x7fc00000u, 0x7f800001u, 0x00000001u, 0x477fe000u,
+                     0x477fefffu, 0x477ff000u, 0x33000000u, 0x33000001u, 0x32ffffffu})
+    add_bits(u);
+  while (in.size() % 8) add_bits(0);
+  std::vector<uint16_t> n1(in.size()), n2(in.size());
+  kernels::neon::f32_to_f16_row(n1.data(), in.data(), int(in.size()));
+  kernels::scalar::f32_to_f16_row(n2.data(), in.data(), int(in.size()));
+  for (size_t i = 0; i < in.size(); i++) {
+    bool nan1 = (n1[i] & 0x7c00) == 0x7c00 && (n1[i] & 0x3ff);
+    bool nan2 = (n2[i] & 0x7c00) == 0x7c00 && (n2[i] & 0x3ff);
+    if (n1[i] != n2[i] && !(nan1 && nan2) && failures++ < 5)
+      std::printf("FAIL f32->f16 %.9g: 0x%04x vs 0x%04x\n", double(in[i]), n1[i], n2[i]);
+  }
+  // Odd lengths: the tail after the last 8 goes through the scalar conversion.
+  for (int n = 0; n < 20; n++) {
+    uint16_t r1[20] = {}, r2[20] = {};
+    kernels::neon::f32_to_f16_row(r1, in.data() + 1000, n);
+    kernels::scalar::f32_to_f16_row(r2, in.data() + 1000, n);
+    if (std::memcmp(r1, r2, sizeof r1) && failures++ < 5) std::printf("FAIL f32->f16 n=%d\n", n);
+  }
+  std::printf("f32->f16: %zu values checked\n", in.size());
+  return failures;
+}
+
 int main() {
   int f = check_quantizer();
   f += check_f16_widening();
   f += check_attention_kernels();
+  f += check_f16_attention_kernels();
+  f += check_f16_narrowing();
   f += testing::check_kernels();
   f += testing::check_quant_prefill();
   std::printf("%s: %d failure(s)\n", f ? "FAILED" : "passed", f);

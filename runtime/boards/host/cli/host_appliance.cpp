@@ -134,6 +134,7 @@ int run_host_appliance(const ApplianceOptions& options) {
   ctx.run_bench = run_standard_bench;
   ctx.run_diag = run_diag;
   ctx.engine_options.max_context = options.context;
+  ctx.engine_options.kv_type = options.kv_type;
   ctx.echo_input = false;  // a terminal echoes by itself; a pipe should not be echoed
   ctx.can_quit = true;
   ctx.cancel_load_on_ctrl_c = true;  // the CLI console turns SIGINT into 0x03 when polled

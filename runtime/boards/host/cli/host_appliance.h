@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engines/core/kv_cache.h"
 #include "engines/core/sampler.h"
 
 namespace inferpi::host {
@@ -14,7 +15,8 @@ struct ApplianceOptions {
   std::vector<std::string> sources;  // folders and/or disk image files
   SamplerSettings sampler;
   int max_tokens = 256;
-  int context = 0;            // 0 = the model's (capped, EngineOptions)
+  int context = 0;  // 0 = the model's (capped, EngineOptions)
+  KvType kv_type = KvType::F16;
   uint64_t memory_bytes = 0;  // model RAM; 0 = the machine's physical RAM
 };
 

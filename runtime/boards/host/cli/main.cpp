@@ -54,6 +54,7 @@ struct CliOptions {
   SamplerSettings sampler;
   int max_tokens = 256;
   int context = 0;
+  KvType kv_type = KvType::F16;
   const char* prompt = nullptr;
   uint64_t memory_mb = 0;  // model RAM for the menu (0 = all of the machine's)
   std::vector<std::string> positional;
@@ -65,12 +66,13 @@ void usage() {
       "                                                folders and FAT32 disk images\n"
       "       inferpi MODEL_DIR [options]              chat with one model\n"
       "       inferpi tokenize MODEL_DIR --text TEXT\n"
-      "       inferpi logits MODEL_DIR --ids 1,2,3 --out FILE\n"
-      "       inferpi generate MODEL_DIR --ids 1,2,3 --max-tokens N\n"
-      "       inferpi perplexity MODEL_DIR FILE --window W\n"
+      "       inferpi logits MODEL_DIR --ids 1,2,3 --out FILE [--kv f32]\n"
+      "       inferpi generate MODEL_DIR --ids 1,2,3 --max-tokens N [--kv f32]\n"
+      "       inferpi perplexity MODEL_DIR FILE --window W [--kv f32]\n"
       "       inferpi disk ...\n"
       "options: --prompt TEXT  --greedy  --seed N  --temp X  --top-p X  --top-k N\n"
-      "         --max-tokens N  --context N  --memory MB (model RAM of the menu)\n");
+      "         --max-tokens N  --context N  --memory MB (model RAM of the menu)\n"
+      "         --kv f16|f32 (KV cache element type; default f16)\n");
 }
 
 bool parse_options(int argc, char** argv, CliOptions* o) {
@@ -99,6 +101,8 @@ bool parse_options(int argc, char** argv, CliOptions* o) {
       o->max_tokens = int(v);
     } else if (a == "--context" && value(1, 1e7, &v)) {
       o->context = int(v);
+    } else if (a == "--kv" && i + 1 < argc && parse_kv_type(argv[i + 1], &o->kv_type)) {
+      i++;
     } else if (a == "--memory" && value(1, 1e9, &v)) {
       o->memory_mb = uint64_t(v);
     } else if (a == "--help" || a == "-h") {
@@ -132,6 +136,7 @@ int chat(const std::string& dir, const CliOptions& o) {
   std::string error;
   EngineOptions eo;
   eo.max_context = o.context;
+  eo.kv_type = o.kv_type;
   if (!load_model_dir(dir, eo, &m, &error)) {
     fprintf(stderr, "inferpi: %s\n", error.c_str());
     return 1;
@@ -202,6 +207,7 @@ int main(int argc, char** argv) {
   ao.sampler = o.sampler;
   ao.max_tokens = o.max_tokens;
   ao.context = o.context;
+  ao.kv_type = o.kv_type;
   ao.memory_bytes = o.memory_mb << 20;
   return run_host_appliance(ao);
 }

@@ -49,10 +49,17 @@ bool parse_ids(const char* s, std::vector<int>* ids) {
   return !ids->empty();
 }
 
-bool load(const char* dir, int context, LoadedModel* m, std::string* error) {
+// `--kv f16|f32` picks the KV cache's element type (default f16; the reference
+// comparisons use f32, whose attention inputs are exact).
+bool load(int argc, char** argv, int context, LoadedModel* m, std::string* error) {
   EngineOptions options;
   options.max_context = context;
-  return load_model_dir(dir, options, m, error);
+  const char* kv = option(argc, argv, 3, "--kv");
+  if (kv && !parse_kv_type(kv, &options.kv_type)) {
+    *error = std::string("--kv ") + kv + ": expected f16 or f32";
+    return false;
+  }
+  return load_model_dir(argv[2], options, m, error);
 }
 
 }  // namespace
@@ -62,7 +69,7 @@ int cmd_tokenize(int argc, char** argv) {
   if (argc < 3 || !text) return fail("usage: inferpi tokenize MODEL_DIR --text TEXT");
   LoadedModel m;
   std::string error;
-  if (!load(argv[2], 0, &m, &error)) return fail(error);
+  if (!load(argc, argv, 0, &m, &error)) return fail(error);
   size_t len = strlen(text);
   std::vector<int> ids(len + 8);
   int n = 0;
@@ -81,7 +88,7 @@ int cmd_logits(int argc, char** argv) {
   }
   LoadedModel m;
   std::string error;
-  if (!load(argv[2], int(ids.size()), &m, &error)) return fail(error);
+  if (!load(argc, argv, int(ids.size()), &m, &error)) return fail(error);
   const size_t V = size_t(m.engine->info().vocab_size);
   std::vector<float> logits(ids.size() * V);
   Status st = m.engine->forward(ids.data(), int(ids.size()), logits.data());
@@ -104,7 +111,7 @@ int cmd_generate(int argc, char** argv) {
   }
   LoadedModel m;
   std::string error;
-  if (!load(argv[2], int(ids.size() + size_t(max_tokens)), &m, &error)) return fail(error);
+  if (!load(argc, argv, int(ids.size() + size_t(max_tokens)), &m, &error)) return fail(error);
   Engine& e = *m.engine;
   Status st = e.forward(ids.data(), int(ids.size()));
   if (!st) return fail(st.message());
@@ -133,7 +140,7 @@ int cmd_perplexity(int argc, char** argv) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   LoadedModel m;
   std::string error;
-  if (!load(argv[2], int(window), &m, &error)) return fail(error);
+  if (!load(argc, argv, int(window), &m, &error)) return fail(error);
   Engine& e = *m.engine;
   const Tokenizer& tok = e.tokenizer();
   // ids = [BOS] + encode(whole file) (../shared/golden/README.md).

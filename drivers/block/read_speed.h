@@ -1,0 +1,42 @@
+// Sequential read throughput of a drive, measured rather than assumed: the raw rate of the
+// device and the rate of a file read through FAT32 on the same device, timed the same way
+// (same buffer, same chunk size), so their ratio says what the filesystem layer costs.
+// Used by the `readspeed` shell command (drivers/storage_hw/storage_commands.h) and by
+// tests/qemu_storage/load_bench.py, which compares the two for 512 B, 4 KiB and 32 KiB
+// clusters (docs/performance.md §5).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "drivers/block/block_device.h"
+#include "drivers/block/volumes.h"
+
+namespace inferpi {
+
+struct ReadRate {
+  uint64_t bytes = 0;
+  uint64_t us = 0;     // time spent in the reads only
+  uint32_t crc32 = 0;  // of the bytes read (computed outside the timed part)
+  double mb_per_s() const { return us ? double(bytes) / double(us) : 0.0; }  // 10^6 B/s
+};
+
+// Reads `bytes` (whole sectors; a partial last sector is not read) from `first_lba` on,
+// in reads of up to `buffer_bytes` into `buffer` (64-byte aligned for direct DMA).
+Status measure_raw_read(BlockDevice& dev, uint64_t first_lba, uint64_t bytes, void* buffer,
+                        size_t buffer_bytes, ReadRate* out);
+
+// Opens `path` on `volume` and reads the whole file as the model loader does: one
+// Volume::read per `buffer_bytes` chunk, in order. The time includes the open (the
+// cluster-chain check), which a load also pays.
+Status measure_file_read(Volume& volume, const char* path, void* buffer, size_t buffer_bytes,
+                         ReadRate* out);
+
+// Both at once, chunk by chunk: each buffer-sized chunk of the file is read through FAT32
+// and then raw from the same place on the partition (for a file in one run, the same
+// sectors; the order alternates between chunks). Interleaving makes the two see the same
+// machine: on a shared host (QEMU) load changes over seconds, so two separate whole-file
+// passes differ by more than the filesystem costs. The file's time includes the open.
+Status measure_file_and_raw(Volume& volume, const char* path, void* buffer, size_t buffer_bytes,
+                            ReadRate* file, ReadRate* raw);
+
+}  // namespace inferpi
