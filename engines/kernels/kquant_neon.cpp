@@ -128,18 +128,93 @@ inline void q6k_visit(const uint8_t* blk, F&& f) {
 }
 
 // --- per (row, token) integer sums of one super-block ------------------------------------
+// Written out in asm: with intrinsics GCC kept the 256 activations of a super-block in
+// registers across the 4 rows and spilled them (0.67-0.71 instructions per weight for
+// Q5_K/Q6_K). Here each row reloads its activations (4 loads per 256) and every other
+// instruction is an unpack, a multiply or a scale: per 64 weights Q4_K 16 (4 unpack,
+// 8 SMULL/SMLAL(2), 4 SMLAL(2) by the sub-block scale), Q5_K 24, Q6_K 24.
+// Registers: v16-v19 (Q6_K also v8-v11) activations, v20-v23 weights (and Q5_K's qh, Q6_K's
+// ql), v24-v27 temporaries and Q6_K's qh, v28-v31 masks; acc and sc are the compiler's (sc in
+// v0-v15, which 16-bit by-element operands require: constraint "x").
+// clang-format off
+#define INFERPI_K_MUL32(A, B, X0, X1, I)                                               \
+  "smull v24.8h, " A ".8b, " X0 ".8b\n smlal2 v24.8h, " A ".16b, " X0 ".16b\n"        \
+  "smlal v24.8h, " B ".8b, " X1 ".8b\n smlal2 v24.8h, " B ".16b, " X1 ".16b\n"        \
+  "smlal %[acc].4s, v24.4h, %[sc].h[" I "]\n smlal2 %[acc].4s, v24.8h, %[sc].h[" I "]\n"
+// Q4_K: 64 weights = 32 bytes: low nibbles sub-block 2c, high nibbles 2c + 1.
+#define INFERPI_K4_CHUNK(I0, I1)                                                       \
+  "ld1 {v20.16b, v21.16b}, [%[qs]], #32\n ld1 {v16.16b-v19.16b}, [%[x]], #64\n"       \
+  "and v25.16b, v20.16b, v28.16b\n and v26.16b, v21.16b, v28.16b\n"                   \
+  INFERPI_K_MUL32("v25", "v26", "v16", "v17", I0)                                      \
+  "ushr v25.16b, v20.16b, #4\n ushr v26.16b, v21.16b, #4\n"                           \
+  INFERPI_K_MUL32("v25", "v26", "v18", "v19", I1)
+// Q5_K: the same plus bit 0 (low) / bit 1 (high) of qh (v22, v23; shifted down by 2 per
+// chunk): SRI puts the high nibble under (qh << 3) & 0x10, SLI (qh & 1) above the low one.
+#define INFERPI_K5_CHUNK(I0, I1)                                                       \
+  "ld1 {v20.16b, v21.16b}, [%[qs]], #32\n ld1 {v16.16b-v19.16b}, [%[x]], #64\n"       \
+  "shl v25.16b, v22.16b, #3\n shl v26.16b, v23.16b, #3\n"                             \
+  "and v25.16b, v25.16b, v30.16b\n and v26.16b, v26.16b, v30.16b\n"                   \
+  "sri v25.16b, v20.16b, #4\n sri v26.16b, v21.16b, #4\n"                             \
+  INFERPI_K_MUL32("v25", "v26", "v18", "v19", I1)                                      \
+  "and v25.16b, v22.16b, v29.16b\n and v26.16b, v23.16b, v29.16b\n"                   \
+  "sli v20.16b, v25.16b, #4\n sli v21.16b, v26.16b, #4\n"                             \
+  INFERPI_K_MUL32("v20", "v21", "v16", "v17", I0)                                      \
+  "ushr v22.16b, v22.16b, #2\n ushr v23.16b, v23.16b, #2\n"
+// Q6_K: 16 weights times 16 activations (two products per int16 lane), scale sc.h[I].
+#define INFERPI_Q6_MUL(W, X, SC, I)                                                    \
+  "smull v24.8h, " W ".8b, " X ".8b\n smlal2 v24.8h, " W ".16b, " X ".16b\n"          \
+  "smlal %[acc].4s, v24.4h, %[" SC "].h[" I "]\n"                                      \
+  "smlal2 %[acc].4s, v24.8h, %[" SC "].h[" I "]\n"
+// Four groups from 16 bytes of each of ql[l], ql[l + 32] (L0, L1) and qh[l] (HB): group g
+// gets the activations X<g> and the scale of group 2g + K (I<g>). SRI/SLI merge a nibble
+// with its two high bits: g = 2 (qh & 0x30, SRI), 0 (qh & 3, SLI), 3 (qh >> 2, SRI),
+// 1 ((qh >> 2) & 3, SLI).
+#define INFERPI_Q6_QUARTER(L0, L1, HB, X0, X1, X2, X3, SC, I0, I1, I2, I3)              \
+  "and v25.16b, " HB ".16b, v31.16b\n sri v25.16b, " L0 ".16b, #4\n"                  \
+  INFERPI_Q6_MUL("v25", X2, SC, I2)                                                    \
+  "and v25.16b, " HB ".16b, v30.16b\n sli " L0 ".16b, v25.16b, #4\n"                  \
+  INFERPI_Q6_MUL(L0, X0, SC, I0)                                                       \
+  "ushr " HB ".16b, " HB ".16b, #2\n and v25.16b, " HB ".16b, v30.16b\n"              \
+  "sri " HB ".16b, " L1 ".16b, #4\n"                                                   \
+  INFERPI_Q6_MUL(HB, X3, SC, I3)                                                       \
+  "sli " L1 ".16b, v25.16b, #4\n"                                                      \
+  INFERPI_Q6_MUL(L1, X1, SC, I1)
+// One half (128 weights): ql 64 bytes (v20-v23), qh 32 (v26, v27), activations 0-63 in
+// v16-v19 and 64-127 in v8-v11 (16 each: group g of quarter K uses the (2g + K)-th).
+#define INFERPI_Q6_HALF(SC)                                                            \
+  "ld1 {v20.16b-v23.16b}, [%[ql]], #64\n ld1 {v26.16b, v27.16b}, [%[qh]], #32\n"      \
+  "ld1 {v16.16b-v19.16b}, [%[x]], #64\n ld1 {v8.16b-v11.16b}, [%[x]], #64\n"          \
+  INFERPI_Q6_QUARTER("v20", "v22", "v26", "v16", "v18", "v8", "v10", SC, "0", "2", "4", "6") \
+  INFERPI_Q6_QUARTER("v21", "v23", "v27", "v17", "v19", "v9", "v11", SC, "1", "3", "5", "7")
+// clang-format on
 
-// Σ_j sc_j · Σ q·x over the super-block (4 lanes to be added) and Σ_j m_j · Σ x.
+// Σ_j sc_j · Σ q·x over a Q4_K/Q5_K super-block (4 lanes to be added) and Σ_j m_j · Σ x.
 template <bool kFive>
 inline void k45_sums(const uint8_t* blk, const int8_t* xq, int16x8_t xs32, int32x4_t& isum,
                      int32x4_t& msum) {
   int16x8_t sc, m;
   k45_scales(blk, sc, m);
-  int32x4_t acc = vdupq_n_s32(0);
-  k45_visit<kFive>(blk, [&](auto j, uint8x16_t a, uint8x16_t b) {
-    int8x16x2_t x = vld1q_s8_x2(xq + 32 * j.value);
-    acc = scale_add<decltype(j)::value>(acc, mul32(a, b, x.val[0], x.val[1]), sc);
-  });
+  int32x4_t acc;
+  const uint8_t* qs = blk + (kFive ? 48 : 16);
+  const int8_t* x = xq;
+  if constexpr (kFive) {
+    asm("movi %[acc].4s, #0\n movi v29.16b, #1\n movi v30.16b, #0x10\n"
+        "ld1 {v22.16b, v23.16b}, [%[qh]]\n"
+        INFERPI_K5_CHUNK("0", "1") INFERPI_K5_CHUNK("2", "3")
+        INFERPI_K5_CHUNK("4", "5") INFERPI_K5_CHUNK("6", "7")
+        : [acc] "=&w"(acc), [qs] "+r"(qs), [x] "+r"(x)
+        : [sc] "x"(sc), [qh] "r"(blk + 16), "m"(*(const uint8_t(*)[176])blk),
+          "m"(*(const int8_t(*)[256])xq)
+        : "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v29",
+          "v30");
+  } else {
+    asm("movi %[acc].4s, #0\n movi v28.16b, #0x0f\n"
+        INFERPI_K4_CHUNK("0", "1") INFERPI_K4_CHUNK("2", "3")
+        INFERPI_K4_CHUNK("4", "5") INFERPI_K4_CHUNK("6", "7")
+        : [acc] "=&w"(acc), [qs] "+r"(qs), [x] "+r"(x)
+        : [sc] "x"(sc), "m"(*(const uint8_t(*)[144])blk), "m"(*(const int8_t(*)[256])xq)
+        : "v16", "v17", "v18", "v19", "v20", "v21", "v24", "v25", "v26", "v28");
+  }
   isum = acc;
   msum = vmlal_high_s16(vmull_s16(vget_low_s16(m), vget_low_s16(xs32)), m, xs32);
 }
@@ -148,12 +223,16 @@ inline void k45_sums(const uint8_t* blk, const int8_t* xq, int16x8_t xs32, int32
 inline int32x4_t q6k_sums(const uint8_t* blk, const int8_t* xq, int16x8_t xs0, int16x8_t xs1) {
   int8x16_t s8 = vld1q_s8(reinterpret_cast<const int8_t*>(blk + 192));
   int16x8_t sc0 = vmovl_s8(vget_low_s8(s8)), sc1 = vmovl_high_s8(s8);
-  int32x4_t acc = vdupq_n_s32(0);
-  q6k_visit(blk, [&](auto k, uint8x16_t v) {
-    constexpr int kk = decltype(k)::value;
-    int16x8_t p = mul16(v, vld1q_s8(xq + 16 * kk));
-    acc = scale_add<kk % 8>(acc, p, kk < 8 ? sc0 : sc1);
-  });
+  int32x4_t acc;
+  const uint8_t *ql = blk, *qh = blk + 128;
+  const int8_t* x = xq;
+  asm("movi %[acc].4s, #0\n movi v30.16b, #3\n movi v31.16b, #0x30\n"
+      INFERPI_Q6_HALF("sc0") INFERPI_Q6_HALF("sc1")
+      : [acc] "=&w"(acc), [ql] "+r"(ql), [qh] "+r"(qh), [x] "+r"(x)
+      : [sc0] "x"(sc0), [sc1] "x"(sc1), "m"(*(const uint8_t(*)[210])blk),
+        "m"(*(const int8_t(*)[256])xq)
+      : "v8", "v9", "v10", "v11", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",
+        "v25", "v26", "v27", "v30", "v31");
   int32x4_t off = vmull_s16(vget_low_s16(sc0), vget_low_s16(xs0));
   off = vmlal_high_s16(off, sc0, xs0);
   off = vmlal_s16(off, vget_low_s16(sc1), vget_low_s16(xs1));
