@@ -1,8 +1,8 @@
 // ops::matvec/matmul -> row kernels. Prepares the activations once (Q8_0 quantization for
-// Q8_0/Q4_0 weights, Q8_K for K-quants), then splits the rows over the workers: contiguous ranges whose
-// boundaries are multiples of 16 rows, so each core streams its own part of the matrix and
-// no two cores write the same 64-byte line of the output. One parallel_for (one barrier)
-// per call; matrices too small to pay for the barrier run on the caller.
+// Q8_0/Q4_0 weights, Q8_K for K-quants), then splits the rows over the workers: contiguous ranges
+// whose boundaries are multiples of 16 rows, so each core streams its own part of the matrix and no
+// two cores write the same 64-byte line of the output. One parallel_for (one barrier) per call;
+// matrices too small to pay for the barrier run on the caller.
 #include "engines/core/kernels.h"
 #include "engines/core/ops.h"
 #include "engines/kernels/gguf_kernels.h"

@@ -91,10 +91,9 @@ inline void k45_scales(const uint8_t* blk, int16x8_t& sc, int16x8_t& m) {
   memcpy(&a, blk + 4, 4);
   memcpy(&b, blk + 8, 4);
   memcpy(&c, blk + 12, 4);
-  uint64_t s64 = (a & 0x3f3f3f3fu) |
-                 uint64_t((c & 0x0f0f0f0fu) | ((a >> 2) & 0x30303030u)) << 32;
-  uint64_t m64 = (b & 0x3f3f3f3fu) |
-                 uint64_t(((c >> 4) & 0x0f0f0f0fu) | ((b >> 2) & 0x30303030u)) << 32;
+  uint64_t s64 = (a & 0x3f3f3f3fu) | uint64_t((c & 0x0f0f0f0fu) | ((a >> 2) & 0x30303030u)) << 32;
+  uint64_t m64 = (b & 0x3f3f3f3fu) | uint64_t(((c >> 4) & 0x0f0f0f0fu) | ((b >> 2) & 0x30303030u))
+                                         << 32;
   sc = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(s64)));
   m = vreinterpretq_s16_u16(vmovl_u8(vcreate_u8(m64)));
 }
@@ -108,9 +107,9 @@ inline void q6k_quarter(uint8x16_t l0, uint8x16_t l1, uint8x16_t hb, F&& f) {
   const uint8x16_t m3 = vdupq_n_u8(3), m30 = vdupq_n_u8(0x30);
   uint8x16_t t = vshrq_n_u8(hb, 2);
   f(Int<base + 4>{}, vsriq_n_u8(vandq_u8(hb, m30), l0, 4));  // g = 2: bits 4-5 in place
-  f(Int<base>{}, vsliq_n_u8(l0, vandq_u8(hb, m3), 4));        // g = 0: bits 0-1
-  f(Int<base + 6>{}, vsriq_n_u8(t, l1, 4));                    // g = 3: bits 6-7
-  f(Int<base + 2>{}, vsliq_n_u8(l1, vandq_u8(t, m3), 4));      // g = 1: bits 2-3
+  f(Int<base>{}, vsliq_n_u8(l0, vandq_u8(hb, m3), 4));       // g = 0: bits 0-1
+  f(Int<base + 6>{}, vsriq_n_u8(t, l1, 4));                  // g = 3: bits 6-7
+  f(Int<base + 2>{}, vsliq_n_u8(l1, vandq_u8(t, m3), 4));    // g = 1: bits 2-3
 }
 
 template <int Half, class F>
@@ -199,18 +198,16 @@ inline void k45_sums(const uint8_t* blk, const int8_t* xq, int16x8_t xs32, int32
   const int8_t* x = xq;
   if constexpr (kFive) {
     asm("movi %[acc].4s, #0\n movi v29.16b, #1\n movi v30.16b, #0x10\n"
-        "ld1 {v22.16b, v23.16b}, [%[qh]]\n"
-        INFERPI_K5_CHUNK("0", "1") INFERPI_K5_CHUNK("2", "3")
-        INFERPI_K5_CHUNK("4", "5") INFERPI_K5_CHUNK("6", "7")
+        "ld1 {v22.16b, v23.16b}, [%[qh]]\n" INFERPI_K5_CHUNK("0", "1") INFERPI_K5_CHUNK("2", "3")
+            INFERPI_K5_CHUNK("4", "5") INFERPI_K5_CHUNK("6", "7")
         : [acc] "=&w"(acc), [qs] "+r"(qs), [x] "+r"(x)
         : [sc] "x"(sc), [qh] "r"(blk + 16), "m"(*(const uint8_t(*)[176])blk),
           "m"(*(const int8_t(*)[256])xq)
         : "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v29",
           "v30");
   } else {
-    asm("movi %[acc].4s, #0\n movi v28.16b, #0x0f\n"
-        INFERPI_K4_CHUNK("0", "1") INFERPI_K4_CHUNK("2", "3")
-        INFERPI_K4_CHUNK("4", "5") INFERPI_K4_CHUNK("6", "7")
+    asm("movi %[acc].4s, #0\n movi v28.16b, #0x0f\n" INFERPI_K4_CHUNK("0", "1")
+            INFERPI_K4_CHUNK("2", "3") INFERPI_K4_CHUNK("4", "5") INFERPI_K4_CHUNK("6", "7")
         : [acc] "=&w"(acc), [qs] "+r"(qs), [x] "+r"(x)
         : [sc] "x"(sc), "m"(*(const uint8_t(*)[144])blk), "m"(*(const int8_t(*)[256])xq)
         : "v16", "v17", "v18", "v19", "v20", "v21", "v24", "v25", "v26", "v28");
@@ -226,8 +223,8 @@ inline int32x4_t q6k_sums(const uint8_t* blk, const int8_t* xq, int16x8_t xs0, i
   int32x4_t acc;
   const uint8_t *ql = blk, *qh = blk + 128;
   const int8_t* x = xq;
-  asm("movi %[acc].4s, #0\n movi v30.16b, #3\n movi v31.16b, #0x30\n"
-      INFERPI_Q6_HALF("sc0") INFERPI_Q6_HALF("sc1")
+  asm("movi %[acc].4s, #0\n movi v30.16b, #3\n movi v31.16b, #0x30\n" INFERPI_Q6_HALF("sc0")
+          INFERPI_Q6_HALF("sc1")
       : [acc] "=&w"(acc), [ql] "+r"(ql), [qh] "+r"(qh), [x] "+r"(x)
       : [sc0] "x"(sc0), [sc1] "x"(sc1), "m"(*(const uint8_t(*)[210])blk),
         "m"(*(const int8_t(*)[256])xq)
@@ -374,8 +371,8 @@ inline void unpack(const uint8_t* blk, Unpacked& u) {
 
 // The same integer sums as sb_sums, from an unpacked super-block.
 template <DType T>
-inline void unpacked_sums(const Unpacked& u, const int8_t* xq, const int32_t* xs,
-                          int32x4_t& isum, int32x4_t& msum) {
+inline void unpacked_sums(const Unpacked& u, const int8_t* xq, const int32_t* xs, int32x4_t& isum,
+                          int32x4_t& msum) {
   int32x4_t acc = vdupq_n_s32(0);
   if constexpr (T == DType::Q6_K) {
     auto group2 = [&](auto k2) {  // groups 2·k2 and 2·k2 + 1
@@ -453,8 +450,7 @@ __attribute__((noinline)) void k_rows(const Tensor& W, const Acts& a, float* out
   for (; r < r1; r++) {
     const uint8_t* w = W.data + size_t(r) * rb;
     for (int t = 0; t < a.n; t++)
-      out[t * os + r] =
-          k_1x1<T>(w, a.q + t * a.cols, a.d + t * nsb, a.s + t * (a.cols / 16), nsb);
+      out[t * os + r] = k_1x1<T>(w, a.q + t * a.cols, a.d + t * nsb, a.s + t * (a.cols / 16), nsb);
   }
 }
 

@@ -19,76 +19,99 @@ namespace {
 
 inline float h(const uint8_t* p) { return f16_to_f32(load_u16(p)); }
 
-// Element i (0..255) of a Q4_K (kFive = false) or Q5_K super-block, unsigned.
+// A super-block's quants, unsigned, in element order, and its integer scales (and mins):
+// unpacked once per row and super-block, then used by every token.
+struct Unpacked {
+  int8_t q[256];
+  int32_t sc[16], m[8];
+};
+
 template <bool kFive>
-inline int32_t k45_q(const uint8_t* blk, int i) {
-  const int chunk = i / 64, l = i % 32, high = (i / 32) & 1;
+void unpack_k45(const uint8_t* blk, Unpacked& u) {
   const uint8_t* qs = blk + (kFive ? 48 : 16);
-  int32_t q = (qs[32 * chunk + l] >> (4 * high)) & 15;
-  if constexpr (kFive) q |= ((blk[16 + l] >> (2 * chunk + high)) & 1) << 4;
-  return q;
-}
-
-// Element i of a Q6_K super-block, unsigned 0..63 (docs/formats.md §6.8 layout).
-inline int32_t q6k_q(const uint8_t* blk, int i) {
-  const int half = i / 128, g = (i % 128) / 32, l = i % 32;
-  const uint8_t* ql = blk + 64 * half + 32 * (g & 1);
-  const uint8_t qh = blk[128 + 32 * half + l];
-  return int32_t(((ql[l] >> (4 * (g >> 1))) & 15) | (((qh >> (2 * g)) & 3) << 4));
-}
-
-template <bool kFive>
-void rows_k45(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
-  constexpr int64_t kBlk = kFive ? 176 : 144;
-  const int64_t nsb = a.cols / 256;
-  for (int64_t r = r0; r < r1; r++) {
-    const uint8_t* row = W.row(r);
-    for (int t = 0; t < a.n; t++) {
-      float acc = 0;
-      for (int64_t b = 0; b < nsb; b++) {
-        const uint8_t* blk = row + b * kBlk;
-        const int8_t* xq = a.q + t * a.cols + b * 256;
-        const int32_t* xs = a.s + t * (a.cols / 16) + b * 16;
-        int32_t isum = 0, msum = 0;
-        for (int j = 0; j < 8; j++) {
-          uint8_t sc, m;
-          k_scale_min(j, blk + 4, &sc, &m);
-          int32_t dot = 0;
-          for (int i = 32 * j; i < 32 * j + 32; i++) dot += k45_q<kFive>(blk, i) * xq[i];
-          isum += int32_t(sc) * dot;
-          msum += int32_t(m) * (xs[2 * j] + xs[2 * j + 1]);
-        }
-        const float dx = a.d[t * nsb + b];
-        acc = __builtin_fmaf(h(blk) * dx, float(isum), acc);
-        acc = __builtin_fmaf(-(h(blk + 2) * dx), float(msum), acc);
+  const uint8_t* qh = blk + 16;
+  for (int c = 0; c < 4; c++) {
+    for (int l = 0; l < 32; l++) {
+      int lo = qs[32 * c + l] & 15, hi = qs[32 * c + l] >> 4;
+      if constexpr (kFive) {
+        lo |= ((qh[l] >> (2 * c)) & 1) << 4;
+        hi |= ((qh[l] >> (2 * c + 1)) & 1) << 4;
       }
-      out[t * os + r] = acc;
+      u.q[64 * c + l] = int8_t(lo);
+      u.q[64 * c + 32 + l] = int8_t(hi);
     }
+  }
+  for (int j = 0; j < 8; j++) {
+    uint8_t sc, m;
+    k_scale_min(j, blk + 4, &sc, &m);
+    u.sc[j] = sc;
+    u.m[j] = m;
   }
 }
 
-void rows_q6_k(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
+// Q6_K (docs/formats.md §6.8): element 128·half + 32·g + l takes a nibble of ql and two bits
+// of qh; group k of 16 elements has the int8 scale sc[k].
+void unpack_q6_k(const uint8_t* blk, Unpacked& u) {
+  for (int half = 0; half < 2; half++) {
+    const uint8_t* ql = blk + 64 * half;
+    const uint8_t* qh = blk + 128 + 32 * half;
+    int8_t* q = u.q + 128 * half;
+    for (int l = 0; l < 32; l++) {
+      q[l] = int8_t((ql[l] & 15) | ((qh[l] & 3) << 4));
+      q[32 + l] = int8_t((ql[32 + l] & 15) | (((qh[l] >> 2) & 3) << 4));
+      q[64 + l] = int8_t((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+      q[96 + l] = int8_t((ql[32 + l] >> 4) | ((qh[l] >> 6) << 4));
+    }
+  }
+  for (int k = 0; k < 16; k++) u.sc[k] = int8_t(blk[192 + k]);
+}
+
+inline int32_t dot(const int8_t* a, const int8_t* b, int n) {
+  int32_t s = 0;
+  for (int i = 0; i < n; i++) s += int32_t(a[i]) * b[i];
+  return s;
+}
+
+// Rows [r0, r1) x all tokens; out doubles as each (row, token)'s accumulator, which sees the
+// super-blocks in order.
+template <DType T>
+void rows_k(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
+  const DTypeInfo* info = dtype_info(T);
   const int64_t nsb = a.cols / 256;
+  Unpacked u;
   for (int64_t r = r0; r < r1; r++) {
     const uint8_t* row = W.row(r);
-    for (int t = 0; t < a.n; t++) {
-      float acc = 0;
-      for (int64_t b = 0; b < nsb; b++) {
-        const uint8_t* blk = row + b * 210;
+    for (int t = 0; t < a.n; t++) out[t * os + r] = 0;
+    for (int64_t b = 0; b < nsb; b++) {
+      const uint8_t* blk = row + b * info->block_bytes;
+      if constexpr (T == DType::Q6_K) {
+        unpack_q6_k(blk, u);
+      } else {
+        unpack_k45<T == DType::Q5_K>(blk, u);
+      }
+      for (int t = 0; t < a.n; t++) {
         const int8_t* xq = a.q + t * a.cols + b * 256;
         const int32_t* xs = a.s + t * (a.cols / 16) + b * 16;
-        const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 192);
-        int32_t isum = 0, osum = 0;
-        for (int k = 0; k < 16; k++) {
-          int32_t dot = 0;
-          for (int i = 16 * k; i < 16 * k + 16; i++) dot += q6k_q(blk, i) * xq[i];
-          isum += sc[k] * dot;
-          osum += sc[k] * xs[k];
+        const float dx = a.d[t * nsb + b];
+        float& acc = out[t * os + r];
+        if constexpr (T == DType::Q6_K) {
+          int32_t isum = 0, osum = 0;
+          for (int k = 0; k < 16; k++) {
+            isum += u.sc[k] * dot(u.q + 16 * k, xq + 16 * k, 16);
+            osum += u.sc[k] * xs[k];
+          }
+          isum -= 32 * osum;
+          acc = __builtin_fmaf(h(blk + 208) * dx, float(isum), acc);
+        } else {
+          int32_t isum = 0, msum = 0;
+          for (int j = 0; j < 8; j++) {
+            isum += u.sc[j] * dot(u.q + 32 * j, xq + 32 * j, 32);
+            msum += u.m[j] * (xs[2 * j] + xs[2 * j + 1]);
+          }
+          acc = __builtin_fmaf(h(blk) * dx, float(isum), acc);
+          acc = __builtin_fmaf(-(h(blk + 2) * dx), float(msum), acc);
         }
-        isum -= 32 * osum;
-        acc = __builtin_fmaf(h(blk + 208) * a.d[t * nsb + b], float(isum), acc);
       }
-      out[t * os + r] = acc;
     }
   }
 }
@@ -122,11 +145,11 @@ void quantize_q8_k(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
 RowsFn kquant_rows_fn(DType t) {
   switch (t) {
     case DType::Q4_K:
-      return rows_k45<false>;
+      return rows_k<DType::Q4_K>;
     case DType::Q5_K:
-      return rows_k45<true>;
+      return rows_k<DType::Q5_K>;
     case DType::Q6_K:
-      return rows_q6_k;
+      return rows_k<DType::Q6_K>;
     default:
       return nullptr;
   }

@@ -121,9 +121,9 @@ void run_icount_bench() {
   const ModelInfo& m = engine->info();
   kprint(
       "BENCH model engine=%s arch=%s dtype=%s impl=%s layers=%d dim=%d hidden=%d heads=%d "
-      "kv_heads=%d vocab=%d params=%llu weight_bytes=%llu workers=%d\n",
+      "kv_heads=%d head_dim=%d vocab=%d params=%llu weight_bytes=%llu workers=%d\n",
       m.engine, m.architecture, m.dtype, impl, m.n_layers, m.dim, m.hidden_dim, m.n_heads,
-      m.n_kv_heads, m.vocab_size, (unsigned long long)m.n_params,
+      m.n_kv_heads, m.head_dim, m.vocab_size, (unsigned long long)m.n_params,
       (unsigned long long)m.weight_bytes, worker_count());
   if (engine->context_length() < long_ctx) {
     kprint("BENCH error setup: the model's context is %d (< %d)\n", engine->context_length(),

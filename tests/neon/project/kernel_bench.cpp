@@ -59,9 +59,10 @@ static std::vector<uint8_t> random_weights(DType t, int64_t rows, int64_t cols) 
   } else {
     const DTypeInfo* info = dtype_info(t);
     const size_t blk = info->block_bytes;
-    const std::vector<size_t> f16s = t == DType::Q6_K                         ? std::vector<size_t>{208}
-                                     : t == DType::Q4_K || t == DType::Q5_K ? std::vector<size_t>{0, 2}
-                                                                            : std::vector<size_t>{0};
+    const std::vector<size_t> f16s = t == DType::Q6_K ? std::vector<size_t>{208}
+                                     : t == DType::Q4_K || t == DType::Q5_K
+                                         ? std::vector<size_t>{0, 2}
+                                         : std::vector<size_t>{0};
     for (size_t i = 0; i < bytes; i += blk) {
       for (size_t off : f16s) {
         w[i + off] = 0x00;
@@ -76,14 +77,14 @@ struct BenchType {
   const char* name;
   DType type;
 };
-static const BenchType kTypes[] = {{"baseline", DType::F16}, {"f16", DType::F16},
-                                   {"q8_0", DType::Q8_0},    {"q4_0", DType::Q4_0},
-                                   {"q4_k", DType::Q4_K},    {"q5_k", DType::Q5_K},
-                                   {"q6_k", DType::Q6_K}};
+static const BenchType kTypes[] = {
+    {"baseline", DType::F16}, {"f16", DType::F16},   {"q8_0", DType::Q8_0}, {"q4_0", DType::Q4_0},
+    {"q4_k", DType::Q4_K},    {"q5_k", DType::Q5_K}, {"q6_k", DType::Q6_K}};
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: kernel_bench d12|supra50m baseline|f16|q8_0|q4_0|q4_k|q5_k|q6_k\n");
+    std::fprintf(stderr,
+                 "usage: kernel_bench d12|supra50m baseline|f16|q8_0|q4_0|q4_k|q5_k|q6_k\n");
     return 2;
   }
   std::vector<Mat> mats;

@@ -1,7 +1,7 @@
 // NEON kernels against the scalar reference under qemu-aarch64 -cpu cortex-a72: every
 // kernel bit for bit (same arithmetic order by design), the Q8_0 and Q8_K activation
-// quantizers bit for bit, and matmul against matvec, also for quantized prefill chunks of 1-64 tokens
-// (tests/compute/kernel_cases.h).
+// quantizers bit for bit, and matmul against matvec, also for quantized prefill chunks of 1-64
+// tokens (tests/compute/kernel_cases.h).
 #include <arm_neon.h>
 
 #include <cstdio>
