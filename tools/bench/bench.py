@@ -19,7 +19,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-MODELS = {"d12": {"layers": 12, "seed_f16": "7.2"}, "supra50m": {"layers": 12, "seed_f16": "14.7-16.3"}}
+MODELS = {"d12": {"layers": 12, "seed_f16": "7.2"}, "supra50m": {"layers": 12, "seed_f16": "14.7-16.3"},
+          "k768": {"layers": 12, "seed_f16": "-"}}
 DTYPES = ("baseline", "f16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k")  # kernel_bench's names
 BW = 4.0e9          # usable DRAM bandwidth, bytes/s (docs/performance.md §1)
 IPS = 4 * 1.5e9     # 4 cores x 1.5 GHz x 1 instruction/cycle

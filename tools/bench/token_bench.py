@@ -77,7 +77,7 @@ def model_files(path):
     return os.path.join(path, ggufs[0]), None
 
 
-def run_kernel(kernel, folder, impl, timeout, long_context=1024):
+def run_kernel(kernel, folder, impl, timeout, long_context=1024, prefill=64):
     model, tok = model_files(folder)
     ms, ts = os.path.getsize(model), os.path.getsize(tok) if tok else 0
     ram_mb = max(RAM_MB, align_up((ms + ts) >> 20, 256) + 1024)
@@ -90,7 +90,7 @@ def run_kernel(kernel, folder, impl, timeout, long_context=1024):
     if tok:
         args += ["-device", f"loader,file={tok},addr={taddr:#x},force-raw=on"]
         cmdline += f" tokenizer={taddr:#x}:{ts}"
-    args += ["-append", f"{cmdline} impl={impl} long={long_context}"]
+    args += ["-append", f"{cmdline} impl={impl} long={long_context} prefill={prefill}"]
     p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        timeout=timeout)
     out = p.stdout + p.stderr
@@ -173,8 +173,8 @@ def summarize(model, dtype, impl, info, phases, weights_streamed, long_context=1
     wb = int(info["weight_bytes"])
     d64 = next(p for p in phases if p["phase"] == "decode" and p["context"] == 64)
     d1k = next(p for p in phases if p["phase"] == "decode" and p["context"] == long_context)
-    pre = next(p for p in phases if p["phase"] == "prefill")
-    pre_tok = pre["instructions"] / pre["tokens"]
+    pre = next((p for p in phases if p["phase"] == "prefill"), None)  # absent with --prefill 0
+    pre_tok = pre["instructions"] / pre["tokens"] if pre else 0
     row = {"model": model, "dtype": dtype, "kernel": impl, "weight_bytes": wb,
            "weights_streamed": weights_streamed,
            "decode64_instructions": d64["instructions"],
@@ -183,11 +183,11 @@ def summarize(model, dtype, impl, info, phases, weights_streamed, long_context=1
            "decode64_per_weight": d64["instructions"] / weights_streamed if weights_streamed else 0,
            "kv_bytes_64": kv_bytes(model, 64, info),
            "kv_bytes_1024": kv_bytes(model, long_context, info),
-           "prefill_bytes_per_token": wb / pre["tokens"],
+           "prefill_bytes_per_token": wb / pre["tokens"] if pre else 0,
            "prefill_over_decode": pre_tok / d64["instructions"]}
     row["est_tok_s_64"] = rate(wb + row["kv_bytes_64"], d64["instructions"])
     row["est_tok_s_1024"] = rate(wb + row["kv_bytes_1024"], d1k["instructions"])
-    row["est_prefill_tok_s"] = rate(row["prefill_bytes_per_token"], pre_tok)
+    row["est_prefill_tok_s"] = rate(row["prefill_bytes_per_token"], pre_tok) if pre else 0
     row["bound_64"] = bound(wb + row["kv_bytes_64"], d64["instructions"])
     row["bound_1024"] = bound(wb + row["kv_bytes_1024"], d1k["instructions"])
     return row
@@ -210,8 +210,9 @@ def table(rows):
             f"{r['weight_bytes'] / 1e6:.1f} | {r['kv_bytes_64'] / 1e6:.1f} / {r['kv_bytes_1024'] / 1e6:.1f} | "
             f"{r['est_tok_s_64']:.1f} | {r['est_tok_s_1024']:.1f} | {r['bound_64']} / {r['bound_1024']} | "
             f"{SEED_F16.get(r['model'], '-')} | "
-            f"{r['prefill_instructions_per_token'] / 1e6:.1f} | {r['prefill_over_decode']:.2f} | "
-            f"{r['prefill_bytes_per_token'] / 1e6:.2f} | {r['est_prefill_tok_s']:.0f} |")
+            + (f"{r['prefill_instructions_per_token'] / 1e6:.1f} | {r['prefill_over_decode']:.2f} | "
+               f"{r['prefill_bytes_per_token'] / 1e6:.2f} | {r['est_prefill_tok_s']:.0f} |"
+               if r["prefill_instructions_per_token"] else "- | - | - | - |"))
     return "\n".join(lines)
 
 
@@ -226,6 +227,8 @@ def main(argv=None):
                     help="also measure this model folder or .gguf (repeatable); --models '' for "
                          "these only")
     ap.add_argument("--long", type=int, default=1024, help="the long decode context (default 1024)")
+    ap.add_argument("--prefill", type=int, default=64,
+                    help="prefill chunk in tokens (default 64; 0 = decode only, for big models)")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--jobs", type=int, default=1, help="QEMU instances at once (each one host core)")
     ap.add_argument("--timeout", type=float, default=1800)
@@ -258,7 +261,7 @@ def main(argv=None):
         model, dt, impl = run
         folder = os.path.join(models_dir, f"{model}-{dt}") if dt else model
         print(f"token_bench: {model} {dt} {impl} ...", flush=True)
-        return run, run_kernel(a.kernel, folder, impl, a.timeout, a.long)
+        return run, run_kernel(a.kernel, folder, impl, a.timeout, a.long, a.prefill)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
         results = dict(pool.map(one, runs))

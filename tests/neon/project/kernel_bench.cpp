@@ -4,7 +4,7 @@
 // region below is counted exactly (the host thread pool's synchronisation included).
 //
 //   kernel_bench MODEL DTYPE [decode-only]
-//     MODEL: d12 | supra50m
+//     MODEL: d12 | supra50m | k768 (Llama 768/2048, 12 heads, 4 KV heads, vocab 32000)
 //     DTYPE: baseline | f16 | q8_0 | q4_0 | q4_k | q5_k | q6_k   (anything else: exit 2)
 //
 // K-quants need rows of whole 256-element super-blocks; a matrix whose width is not (supra50m's
@@ -84,7 +84,7 @@ static const BenchType kTypes[] = {
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr,
-                 "usage: kernel_bench d12|supra50m baseline|f16|q8_0|q4_0|q4_k|q5_k|q6_k\n");
+                 "usage: kernel_bench d12|supra50m|k768 baseline|f16|q8_0|q4_0|q4_k|q5_k|q6_k\n");
     return 2;
   }
   std::vector<Mat> mats;
@@ -96,6 +96,10 @@ int main(int argc, char** argv) {
     mats = {{"attn.q", 512, 512},    {"attn.k", 256, 512},    {"attn.v", 256, 512},
             {"attn.o", 512, 512},    {"mlp.gate", 1408, 512}, {"mlp.up", 1408, 512},
             {"mlp.down", 512, 1408}, {"lm_head", 32000, 512}};
+  } else if (!strcmp(argv[1], "k768")) {  // llama.cpp comparison shape (docs/performance.md)
+    mats = {{"attn.q", 768, 768},    {"attn.k", 256, 768},    {"attn.v", 256, 768},
+            {"attn.o", 768, 768},    {"mlp.gate", 2048, 768}, {"mlp.up", 2048, 768},
+            {"mlp.down", 768, 2048}, {"lm_head", 32000, 768}};
   } else {
     std::fprintf(stderr, "unknown model %s\n", argv[1]);
     return 2;
