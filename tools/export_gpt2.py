@@ -174,9 +174,12 @@ VARIANT_PARAMS = {  # variant: (rope_base, qk_scale, ve_gate_scale) -- docs/nano
 
 
 def pick_dtype(name, array, wanted):
-    """Big matrices take the requested type; gates, lambdas and odd widths stay f32."""
+    """Big matrices take the requested type (or wanted(name, shape) for a per-matrix mix);
+    gates, lambdas and odd widths stay f32."""
     if array.ndim != 2 or name.endswith("ve_gate.weight") or name == "smear_gate.weight":
         return quant.F32
+    if callable(wanted):
+        return wanted(name, array.shape)
     if wanted in (quant.Q8_0, quant.Q4_0) and array.shape[1] % 32:
         return quant.F32
     return wanted

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Export a HuggingFace Llama/Qwen2 folder to InferPi's model.bin + tokenizer.bin.
 
-  /usr/bin/python3 tools/export_llama.py --model_dir HF_DIR --output_dir OUT [--dtype f32|f16|bf16|q8_0|q4_0]
+  /usr/bin/python3 tools/export_llama.py --model_dir HF_DIR --output_dir OUT [--dtype f32|f16|bf16|q8_0|q4_0|q4_k_m|q5_k_m|q6_k]
 
 HF_DIR holds config.json, model.safetensors (or a sharded index), tokenizer.model and/or
 tokenizer.json, tokenizer_config.json and optionally chat_template.jinja. numpy only;
@@ -58,6 +58,12 @@ def export_tokenizer(model_dir, cfg, tok_cfg, out_path):
     return model_bin.TOKENIZER_SPM, True
 
 
+def dtype_arg(name):
+    """A type id, or a K-quant mix name (quant.SCHEMES: q4_k_m, q5_k_m, q6_k) that
+    hf_llama.plan() resolves per matrix."""
+    return quant.NAMES.get(name, name)
+
+
 def export_gguf(args, cfg, ckpt, tok_cfg):
     from pylib import gguf_export
     tj = _read_json(os.path.join(args.model_dir, "tokenizer.json"))
@@ -67,7 +73,7 @@ def export_gguf(args, cfg, ckpt, tok_cfg):
     if args.context_length:
         cfg["context_length"] = min(cfg["context_length"], args.context_length)
     path = os.path.join(args.output_dir, "model.gguf")
-    size = gguf_export.write(path, args.model_dir, cfg, ckpt, quant.NAMES[args.dtype],
+    size = gguf_export.write(path, args.model_dir, cfg, ckpt, dtype_arg(args.dtype),
                              chat_template_text(args.model_dir, tok_cfg), args.gguf_pre)
     print(f"wrote {path} ({size} bytes, {cfg['arch']}, {args.dtype})")
     return 0
@@ -77,7 +83,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model_dir", required=True)
     ap.add_argument("--output_dir", required=True)
-    ap.add_argument("--dtype", default="f16", choices=sorted(quant.NAMES))
+    ap.add_argument("--dtype", default="f16", choices=sorted(quant.NAMES) + sorted(quant.SCHEMES))
     ap.add_argument("--chat_template", choices=sorted(model_bin.CHAT_TEMPLATES),
                     help="override the template detected from the tokenizer config")
     ap.add_argument("--context_length", type=int, help="record a smaller context than the model's")
@@ -99,7 +105,7 @@ def main(argv=None):
             chat_template_text(args.model_dir, tok_cfg))
         if args.context_length:
             cfg["context_length"] = min(cfg["context_length"], args.context_length)
-        dtype = quant.NAMES[args.dtype]
+        dtype = dtype_arg(args.dtype)
         path = os.path.join(args.output_dir, "model.bin")
         size = model_bin.write(path, cfg, hf_llama.plan(cfg, dtype), hf_llama.tensors(cfg, ckpt))
     except (ValueError, KeyError, OSError) as e:

@@ -1,8 +1,8 @@
 // ops::matvec/matmul -> row kernels. Prepares the activations once (Q8_0 quantization for
-// quantized weights), then splits the rows over the workers: contiguous ranges whose
-// boundaries are multiples of 16 rows, so each core streams its own part of the matrix and
-// no two cores write the same 64-byte line of the output. One parallel_for (one barrier)
-// per call; matrices too small to pay for the barrier run on the caller.
+// Q8_0/Q4_0 weights, Q8_K for K-quants), then splits the rows over the workers: contiguous ranges
+// whose boundaries are multiples of 16 rows, so each core streams its own part of the matrix and no
+// two cores write the same 64-byte line of the output. One parallel_for (one barrier) per call;
+// matrices too small to pay for the barrier run on the caller.
 #include "engines/core/kernels.h"
 #include "engines/core/ops.h"
 #include "engines/kernels/gguf_kernels.h"
@@ -22,7 +22,7 @@ constexpr int64_t kSerialBelow = 32 * 1024;  // multiply-adds; below this one co
 constexpr int64_t kQBytes = 1 << 19;
 alignas(64) int8_t g_q[kQBytes];
 alignas(64) float g_d[kQBytes / 32];
-alignas(64) int32_t g_s[kQBytes / 32];
+alignas(64) int32_t g_s[kQBytes / 16];  // Q8_K keeps a sum per 16
 
 struct Job {
   RowsFn fn;
@@ -37,7 +37,9 @@ void run_rows(void* ctx, int64_t begin, int64_t end, int) {
   j.fn(*j.W, j.acts, j.out, j.out_stride, begin, end);
 }
 
-bool quantized(DType t) { return t == DType::Q8_0 || t == DType::Q4_0; }
+bool kquant(DType t) { return t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K; }
+bool quantized(DType t) { return t == DType::Q8_0 || t == DType::Q4_0 || kquant(t); }
+int64_t act_block(DType t) { return kquant(t) ? 256 : 32; }
 
 RowsFn pick(DType t) {
 #if defined(__ARM_NEON)
@@ -48,25 +50,22 @@ RowsFn pick(DType t) {
   return scalar::rows_fn(t);
 }
 
-void quantize_acts(const float* x, int64_t cols, int n) {
-  for (int t = 0; t < n; t++) {
+void quantize_acts(DType type, const float* x, int64_t cols, int n) {
+  using QuantizeFn = void (*)(const float*, int64_t, int8_t*, float*, int32_t*);
+  const bool k = kquant(type);
+  QuantizeFn fn = k ? scalar::quantize_q8_k : scalar::quantize_q8_0;
 #if defined(__ARM_NEON)
-    if (g_impl != Impl::Scalar) {
-      neon::quantize_q8_0(x + t * cols, cols, g_q + t * cols, g_d + t * (cols / 32),
-                          g_s + t * (cols / 32));
-      continue;
-    }
+  if (g_impl != Impl::Scalar) fn = k ? neon::quantize_q8_k : neon::quantize_q8_0;
 #endif
-    scalar::quantize_q8_0(x + t * cols, cols, g_q + t * cols, g_d + t * (cols / 32),
-                          g_s + t * (cols / 32));
-  }
+  const int64_t nd = cols / act_block(type), ns = k ? cols / 16 : cols / 32;
+  for (int t = 0; t < n; t++) fn(x + t * cols, cols, g_q + t * cols, g_d + t * nd, g_s + t * ns);
 }
 
 // n tokens with x and out already offset; n * cols fits the activation buffer if quantized.
 void run(float* out, int64_t out_stride, const Tensor& W, RowsFn fn, const float* x, int n) {
   Job job{fn, &W, Acts{x, nullptr, nullptr, nullptr, W.cols, n}, out, out_stride};
   if (quantized(W.type)) {
-    quantize_acts(x, W.cols, n);
+    quantize_acts(W.type, x, W.cols, n);
     job.acts.q = g_q;
     job.acts.d = g_d;
     job.acts.s = g_s;
@@ -78,7 +77,7 @@ void run(float* out, int64_t out_stride, const Tensor& W, RowsFn fn, const float
   }
 }
 
-// GGUF-only block types (Q4_1, Q5_x, K-quants): their own row kernels, split the same way.
+// GGUF-only block types (Q4_1, Q5_x): their own row kernels, split the same way.
 struct GgufJob {
   const Tensor* W;
   const float* x;
@@ -113,7 +112,7 @@ void matmul(float* out, const Tensor& W, const float* x, int n) {
     for (int t = 0; t < n; t++) run_gguf(out + t * W.rows, W, x + t * W.cols);
     return;
   }
-  if (!fn || (quantized(W.type) && (W.cols % 32 != 0 || W.cols > kQBytes))) {
+  if (!fn || (quantized(W.type) && (W.cols % act_block(W.type) != 0 || W.cols > kQBytes))) {
     for (int t = 0; t < n; t++) ref::matvec(out + t * W.rows, W, x + t * W.cols);
     return;
   }

@@ -1,8 +1,8 @@
-// Matrix-vector kernels for the GGUF-only block types: Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K
-// (F32/F16/BF16/Q8_0/Q4_0 belong to the main kernels). Dispatch tries gguf_matvec() first;
-// it returns false for any other type. On aarch64 the NEON versions run; everywhere else
-// (and in tests) the scalar reference: dequantize a block, then dot, in natural order —
-// exactly ref::matvec's arithmetic.
+// Matrix-vector kernels for the GGUF-only block types Q4_1, Q5_0, Q5_1 (F32/F16/BF16/Q8_0/
+// Q4_0 and the K-quants belong to the row kernels, engines/kernels/row_kernels.h). Dispatch
+// tries gguf_matvec() first; it returns false for any other type. On aarch64 the NEON
+// versions run; everywhere else (and in tests) the scalar reference: dequantize a block, then
+// dot, in natural order — exactly ref::matvec's arithmetic.
 #pragma once
 #include <cstdint>
 

@@ -15,12 +15,6 @@ BlockFn block_fn(DType t) {
       return dequantize_block_q5_0;
     case DType::Q5_1:
       return dequantize_block_q5_1;
-    case DType::Q4_K:
-      return dequantize_block_q4_k;
-    case DType::Q5_K:
-      return dequantize_block_q5_k;
-    case DType::Q6_K:
-      return dequantize_block_q6_k;
     default:
       return nullptr;
   }

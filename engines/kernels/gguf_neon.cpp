@@ -1,8 +1,8 @@
-// NEON matrix-vector kernels for Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K on the Cortex-A72
+// NEON matrix-vector kernels for Q4_1, Q5_0, Q5_1 on the Cortex-A72
 // (ARMv8.0: no dot-product instructions, no fp16 arithmetic). Quants are widened to
 // float32 and multiplied with x by fused multiply-adds; block scales are applied once per
 // (sub-)block, and the min/offset terms use x summed per 32 elements (computed once per
-// matvec): for y = d·q + m, Σ y·x = d·Σ q·x + m·Σ x.
+// matvec): for y = d·q + m, Σ y·x = d·Σ q·x + m·Σ x. (K-quants: kquant_neon.cpp.)
 #if defined(__ARM_NEON)
 #include <arm_neon.h>
 
@@ -92,79 +92,6 @@ float row_q5_1(const uint8_t* row, int64_t nb, const float* x, const float* sums
   return vaddvq_f32(acc) + offset;
 }
 
-// Q4_K and Q5_K share everything but the 5th bit (qh == nullptr for Q4_K).
-float row_k45(const uint8_t* row, int64_t nb, const float* x, const float* sums, bool five) {
-  const size_t block_bytes = five ? 176 : 144;
-  float32x4_t acc = vdupq_n_f32(0);
-  float mins = 0;
-  for (int64_t b = 0; b < nb; b++, row += block_bytes, x += 256, sums += 8) {
-    const float d = h(row), dmin = h(row + 2);
-    const uint8_t* scales = row + 4;
-    const uint8_t* qs = row + (five ? 48 : 16);
-    uint8x16_t qh0 = vdupq_n_u8(0), qh1 = vdupq_n_u8(0);
-    if (five) {
-      qh0 = vld1q_u8(row + 16);
-      qh1 = vld1q_u8(row + 32);
-    }
-    for (int c = 0; c < 4; c++) {
-      uint8_t sc0, m0, sc1, m1;
-      k_scale_min(2 * c, scales, &sc0, &m0);
-      k_scale_min(2 * c + 1, scales, &sc1, &m1);
-      uint8x16_t a = vld1q_u8(qs + 32 * c), bq = vld1q_u8(qs + 32 * c + 16);
-      uint8x16_t lo0 = vandq_u8(a, vdupq_n_u8(15)), lo1 = vandq_u8(bq, vdupq_n_u8(15));
-      uint8x16_t hi0 = vshrq_n_u8(a, 4), hi1 = vshrq_n_u8(bq, 4);
-      if (five) {
-        uint8x16_t bit0 = vdupq_n_u8(uint8_t(1u << (2 * c)));
-        uint8x16_t bit1 = vdupq_n_u8(uint8_t(1u << (2 * c + 1)));
-        uint8x16_t s16 = vdupq_n_u8(16);
-        lo0 = vorrq_u8(lo0, vandq_u8(vtstq_u8(qh0, bit0), s16));
-        lo1 = vorrq_u8(lo1, vandq_u8(vtstq_u8(qh1, bit0), s16));
-        hi0 = vorrq_u8(hi0, vandq_u8(vtstq_u8(qh0, bit1), s16));
-        hi1 = vorrq_u8(hi1, vandq_u8(vtstq_u8(qh1, bit1), s16));
-      }
-      const float* xc = x + 64 * c;
-      float32x4_t s0 = fma_u8(fma_u8(vdupq_n_f32(0), lo0, xc), lo1, xc + 16);
-      float32x4_t s1 = fma_u8(fma_u8(vdupq_n_f32(0), hi0, xc + 32), hi1, xc + 48);
-      acc = vfmaq_n_f32(acc, s0, d * float(sc0));
-      acc = vfmaq_n_f32(acc, s1, d * float(sc1));
-      mins += dmin * float(m0) * sums[2 * c] + dmin * float(m1) * sums[2 * c + 1];
-    }
-  }
-  return vaddvq_f32(acc) - mins;
-}
-
-float row_q6_k(const uint8_t* row, int64_t nb, const float* x) {
-  float32x4_t acc = vdupq_n_f32(0);
-  const uint8x16_t m4 = vdupq_n_u8(15), m3 = vdupq_n_u8(3);
-  const int8x16_t k32 = vdupq_n_s8(32);
-  for (int64_t b = 0; b < nb; b++, row += 210, x += 256) {
-    const float d = h(row + 208);
-    const int8_t* sc = reinterpret_cast<const int8_t*>(row + 192);
-    for (int half = 0; half < 2; half++) {
-      const uint8_t* ql = row + 64 * half;
-      const uint8_t* qh = row + 128 + 32 * half;
-      const float* xh = x + 128 * half;
-      const int8_t* s = sc + 8 * half;
-      for (int k = 0; k < 2; k++) {  // l in [16k, 16k + 16): scale index is = k
-        uint8x16_t l0 = vld1q_u8(ql + 16 * k), l1 = vld1q_u8(ql + 32 + 16 * k);
-        uint8x16_t hb = vld1q_u8(qh + 16 * k);
-        uint8x16_t q[4] = {
-            vorrq_u8(vandq_u8(l0, m4), vshlq_n_u8(vandq_u8(hb, m3), 4)),
-            vorrq_u8(vandq_u8(l1, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 2), m3), 4)),
-            vorrq_u8(vshrq_n_u8(l0, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 4), m3), 4)),
-            vorrq_u8(vshrq_n_u8(l1, 4), vshlq_n_u8(vshrq_n_u8(hb, 6), 4)),
-        };
-        for (int g = 0; g < 4; g++) {
-          float32x4_t sum = fma_s8(vdupq_n_f32(0), vsubq_s8(vreinterpretq_s8_u8(q[g]), k32),
-                                   xh + 32 * g + 16 * k);
-          acc = vfmaq_n_f32(acc, sum, d * float(s[k + 2 * g]));
-        }
-      }
-    }
-  }
-  return vaddvq_f32(acc);
-}
-
 }  // namespace
 
 void gguf_matvec_rows_neon(float* out, const Tensor& W, const float* x, const float* x_sums,
@@ -183,15 +110,6 @@ void gguf_matvec_rows_neon(float* out, const Tensor& W, const float* x, const fl
         break;
       case DType::Q5_1:
         v = row_q5_1(row, nb, x, x_sums);
-        break;
-      case DType::Q4_K:
-        v = row_k45(row, nb, x, x_sums, false);
-        break;
-      case DType::Q5_K:
-        v = row_k45(row, nb, x, x_sums, true);
-        break;
-      case DType::Q6_K:
-        v = row_q6_k(row, nb, x);
         break;
       default:
         break;

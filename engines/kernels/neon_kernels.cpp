@@ -585,7 +585,7 @@ RowsFn rows_fn(DType t) {
     case DType::Q4_0:
       return rows_quant<true>;
     default:
-      return nullptr;
+      return kquant_rows_fn(t);
   }
 }
 

@@ -9,6 +9,9 @@
 // - Q8_0 / Q4_0 weights: activations are quantized to Q8_0 (Acts::q/d, float scale) once
 //   per matvec; each 32-block gives an exact integer dot product; the row sum is
 //   acc = fma(d_w * d_x, float(isum), acc) over blocks in order, starting at 0.
+// - Q4_K / Q5_K / Q6_K weights: activations are quantized per 256 (Q8_K: one float d per
+//   super-block); each super-block gives exact integer sums, then one or two fmas
+//   (kquant_scalar.cpp has the formulas).
 // Every kernel computes rows [r0, r1) for tokens [0, n): out[t * out_stride + r].
 #pragma once
 #include <cstdint>
@@ -19,7 +22,8 @@ namespace inferpi::kernels {
 
 // Activations as a kernel sees them: n tokens of `cols` floats, plus (for quantized
 // weights) their Q8_0 form: q[t*cols + c], d[t*blocks + b], s[t*blocks + b] = sum of the
-// 32 q values of block b (Q4_0 uses it to fold the -8 offset into one subtraction).
+// 32 q values of block b (Q4_0 uses it to fold the -8 offset into one subtraction); for
+// K-quant weights their Q8_K form: d per 256 (d[t*cols/256 + b]), s per 16 (s[t*cols/16 + g]).
 struct Acts {
   const float* x = nullptr;
   const int8_t* q = nullptr;
@@ -36,7 +40,10 @@ using RowsFn = void (*)(const Tensor& W, const Acts& a, float* out, int64_t out_
 // (d = max|x| / 127, q = roundf(x / d), half away from zero), keeping d as a float.
 namespace scalar {
 void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* d, int32_t* s);
-RowsFn rows_fn(DType t);  // nullptr when the type has no kernel here
+// The same per 256 elements with the sum of q per 16 (K-quant activations, n % 256 == 0).
+void quantize_q8_k(const float* x, int64_t n, int8_t* q, float* d, int32_t* s);
+RowsFn rows_fn(DType t);         // nullptr when the type has no kernel here
+RowsFn kquant_rows_fn(DType t);  // Q4_K/Q5_K/Q6_K (kquant_scalar.cpp), else nullptr
 void rows_baseline_f16(const Tensor& W, const Acts& a, float* out, int64_t out_stride, int64_t r0,
                        int64_t r1);
 }  // namespace scalar
@@ -44,7 +51,9 @@ void rows_baseline_f16(const Tensor& W, const Acts& a, float* out, int64_t out_s
 #if defined(__ARM_NEON)
 namespace neon {
 void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* d, int32_t* s);
+void quantize_q8_k(const float* x, int64_t n, int8_t* q, float* d, int32_t* s);
 RowsFn rows_fn(DType t);
+RowsFn kquant_rows_fn(DType t);  // kquant_neon.cpp
 // The seed's approach, for the benchmark: one row at a time, f16 widened, one accumulator.
 void rows_baseline_f16(const Tensor& W, const Acts& a, float* out, int64_t out_stride, int64_t r0,
                        int64_t r1);

@@ -141,7 +141,7 @@ RowsFn rows_fn(DType t) {
     case DType::Q4_0:
       return rows_q4_0;
     default:
-      return nullptr;
+      return kquant_rows_fn(t);
   }
 }
 

@@ -74,6 +74,26 @@ inline void encode_row(DType type, const float* x, int64_t n, uint8_t* out) {
   }
 }
 
+inline bool is_kquant(DType t) { return t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K; }
+inline bool is_quant(DType t) { return t == DType::Q8_0 || t == DType::Q4_0 || is_kquant(t); }
+inline int64_t act_block(DType t) { return is_kquant(t) ? 256 : 32; }
+
+// K-quant blocks: random bytes (every scale, min and quant value is legal) with the f16
+// super-block scales set to random values of a sane size (random bits could be inf/NaN).
+inline void random_kquant_row(DType type, int64_t cols, std::mt19937& rng, uint8_t* out) {
+  const DTypeInfo* info = dtype_info(type);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (size_t i = 0; i < dtype_row_bytes(type, uint64_t(cols)); i++) out[i] = uint8_t(byte(rng));
+  for (int64_t b = 0; b < cols / 256; b++) {
+    uint8_t* blk = out + b * info->block_bytes;
+    for (int off : type == DType::Q6_K ? std::vector<int>{208} : std::vector<int>{0, 2}) {
+      uint16_t h = f32_to_f16(u(rng) * 0.01f);
+      memcpy(blk + off, &h, 2);
+    }
+  }
+}
+
 inline Matrix random_matrix(DType type, int64_t rows, int64_t cols, uint32_t seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> dist(0.0f, 1.0f);
@@ -84,6 +104,10 @@ inline Matrix random_matrix(DType type, int64_t rows, int64_t cols, uint32_t see
   for (int64_t r = 0; r < rows; r++) {
     for (auto& v : row) v = dist(rng);
     if (r % 7 == 3) row[size_t(r) % size_t(cols)] *= 40;  // an outlier per some rows
+    if (is_kquant(type)) {
+      random_kquant_row(type, cols, rng, m.bytes.data() + rb * size_t(r));
+      continue;
+    }
     encode_row(type, row.data(), cols, m.bytes.data() + rb * size_t(r));
   }
   m.t = Tensor{m.bytes.data(), type, rows, cols};
@@ -118,8 +142,8 @@ struct Shape {
   int64_t rows, cols;
 };
 inline std::vector<Shape> shapes_for(DType type) {
-  bool q = type == DType::Q8_0 || type == DType::Q4_0;
-  if (q) return {{1, 32}, {3, 64}, {37, 96}, {129, 160}, {67, 1056}, {515, 768}};
+  if (is_kquant(type)) return {{1, 256}, {3, 512}, {37, 768}, {67, 1280}, {131, 2048}};
+  if (is_quant(type)) return {{1, 32}, {3, 64}, {37, 96}, {129, 160}, {67, 1056}, {515, 768}};
   return {{1, 1}, {3, 7}, {5, 13}, {37, 19}, {129, 61}, {67, 1027}, {515, 768}};
 }
 
@@ -134,10 +158,12 @@ inline int check_kernels() {
       std::printf("FAIL %s: %s %lldx%lld n=%d index %lld: %.9g vs %.9g\n", what, dtype_name(type),
                   (long long)s.rows, (long long)s.cols, n, (long long)i, double(a), double(b));
   };
-  const DType types[] = {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0};
+  const DType types[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0,
+                         DType::Q4_0, DType::Q4_K, DType::Q5_K, DType::Q6_K};
   uint32_t seed = 1;
   for (DType type : types) {
-    bool quant = type == DType::Q8_0 || type == DType::Q4_0;
+    bool quant = is_quant(type);
+    const int64_t ab = act_block(type);
     for (Shape s : shapes_for(type)) {
       Matrix m = random_matrix(type, s.rows, s.cols, seed++);
       for (int n : {1, 3, 6}) {
@@ -163,17 +189,18 @@ inline int check_kernels() {
             if (std::memcmp(&got, &mv[size_t(r)], 4))
               fail("matmul!=matvec", type, s, n, r, got, mv[size_t(r)]);
             // Error bound: fp32 rounding (both sides) plus, for quantized weights, the
-            // activation rounding of half a step per element: sum |w| * amax_block / 254.
+            // activation rounding of half a step per element: sum |w| * amax_block / 254
+            // (activation blocks of 32, or 256 for K-quants).
             tensor_dequantize_row(m.t, r, row.data());
             double mag = 0, qerr = 0;
             for (int64_t c = 0; c < s.cols; c++)
               mag += std::fabs(double(row[size_t(c)]) * xt[size_t(c)]);
             if (quant) {
-              for (int64_t b = 0; b < s.cols / 32; b++) {
+              for (int64_t b = 0; b < s.cols / ab; b++) {
                 double amax = 0, wsum = 0;
-                for (int i = 0; i < 32; i++) {
-                  amax = std::max(amax, std::fabs(double(xt[size_t(b * 32 + i)])));
-                  wsum += std::fabs(double(row[size_t(b * 32 + i)]));
+                for (int64_t i = 0; i < ab; i++) {
+                  amax = std::max(amax, std::fabs(double(xt[size_t(b * ab + i)])));
+                  wsum += std::fabs(double(row[size_t(b * ab + i)]));
                 }
                 qerr += wsum * amax / 254.0 * 1.0001;
               }
@@ -207,11 +234,12 @@ inline int check_quant_prefill() {
                   dtype_name(type), (long long)s.rows, (long long)s.cols, n, (long long)i,
                   double(a), double(b));
   };
-  const Shape shapes[] = {{1, 32}, {5, 64}, {7, 96}, {18, 160}, {35, 1056}, {70, 64}};
+  const std::vector<Shape> shapes = {{1, 32}, {5, 64}, {7, 96}, {18, 160}, {35, 1056}, {70, 64}};
+  const std::vector<Shape> k_shapes = {{1, 256}, {5, 512}, {7, 256}, {18, 768}, {35, 1280}};
   const int counts[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 31, 64};
   uint32_t seed = 1000;
-  for (DType type : {DType::Q8_0, DType::Q4_0}) {
-    for (Shape s : shapes) {
+  for (DType type : {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
+    for (Shape s : is_kquant(type) ? k_shapes : shapes) {
       Matrix m = random_matrix(type, s.rows, s.cols, seed++);
       for (int n : counts) {
         std::vector<float> x = random_vector(s.cols * n, seed++);

@@ -3,7 +3,7 @@
 
     gguf_peer_test.py INFERPI_BIN SOURCE_DIR SHARED_DIR WORK_DIR
 
-Models: ../shared/models/demo-llama exported as f16/q8_0/q4_0 (skipped when ../shared is
+Models: ../shared/models/demo-llama exported as f16/q8_0/q4_0/q4_k_m (skipped when ../shared is
 absent), small random llama and qwen2 models (q/k/v biases, NeoX RoPE) generated here as f16
 and q8_0, and a random llama whose tensors mix Q4_1/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K blocks (the
 types llama-quantize writes and we only read). Checks per model (issue #8):
@@ -333,7 +333,7 @@ def main():
                    random_kquant_model(os.path.join(d, "model.gguf"))))
     demo = os.path.join(SHARED, "models", "demo-llama")
     if os.path.isdir(demo):
-        for dname in ("f16", "q8_0", "q4_0"):
+        for dname in ("f16", "q8_0", "q4_0", "q4_k_m"):
             d = os.path.join(WORK, f"demo-llama-{dname}")
             subprocess.run([sys.executable, os.path.join(SRC, "tools", "export_llama.py"),
                             "--model_dir", demo, "--output_dir", d, "--dtype", dname,

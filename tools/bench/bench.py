@@ -19,7 +19,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-MODELS = {"d12": {"layers": 12, "seed_f16": "7.2"}, "supra50m": {"layers": 12, "seed_f16": "14.7-16.3"}}
+MODELS = {"d12": {"layers": 12, "seed_f16": "7.2"}, "supra50m": {"layers": 12, "seed_f16": "14.7-16.3"},
+          "k768": {"layers": 12, "seed_f16": "-"}}
+DTYPES = ("baseline", "f16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k")  # kernel_bench's names
 BW = 4.0e9          # usable DRAM bandwidth, bytes/s (docs/performance.md §1)
 IPS = 4 * 1.5e9     # 4 cores x 1.5 GHz x 1 instruction/cycle
 
@@ -32,11 +34,23 @@ def build_plugin(out_dir):
     return so
 
 
-def run(binary, plugin, model, dtype, threads):
+def check_qemu(qemu):
+    """qemu-user must take TCG plugins; Debian's static builds (qemu-user 10 from
+    bookworm-backports) do not, Debian 12's own 7.2 does."""
+    try:
+        helptext = subprocess.run([qemu, "-h"], capture_output=True, text=True).stdout
+    except OSError as e:
+        sys.exit(f"{qemu}: {e}")
+    if "-plugin" not in helptext:
+        sys.exit(f"{qemu} has no TCG plugin support (-plugin), so instructions cannot be counted: "
+                 "use Debian 12's qemu-user 7.2 (or another build with plugins) via --qemu PATH")
+
+
+def run(qemu, binary, plugin, model, dtype, threads):
     nm = subprocess.run(["aarch64-linux-gnu-nm", binary], check=True, capture_output=True, text=True).stdout
     mark = next(l.split()[0] for l in nm.splitlines() if l.endswith(" icount_mark"))
     env = dict(os.environ, INFERPI_THREADS=str(threads))
-    p = subprocess.run(["qemu-aarch64", "-cpu", "cortex-a72", "-plugin", f"{plugin},mark=0x{mark}",
+    p = subprocess.run([qemu, "-cpu", "cortex-a72", "-plugin", f"{plugin},mark=0x{mark}",
                         "-d", "plugin", binary, model, dtype], env=env, capture_output=True, text=True)
     if p.returncode:
         sys.exit(f"kernel_bench {model} {dtype} failed: {p.stderr[-2000:]}")
@@ -84,18 +98,26 @@ def main():
     ap.add_argument("--binary", default=os.path.join(ROOT, "build/host/tests/neon/neon-build/kernel_bench"))
     ap.add_argument("--out", default=os.path.join(ROOT, "build/host/bench"))
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--qemu", default="qemu-aarch64", help="qemu-user binary with TCG plugin support")
     ap.add_argument("--models", default="d12,supra50m")
     ap.add_argument("--dtypes", default="baseline,f16,q8_0,q4_0")
     a = ap.parse_args()
+    for name in a.dtypes.split(","):
+        if name not in DTYPES:
+            sys.exit(f"unknown dtype {name!r}: one of {', '.join(DTYPES)}")
+    for name in a.models.split(","):
+        if name not in MODELS:
+            sys.exit(f"unknown model {name!r}: one of {', '.join(MODELS)}")
     if not os.path.exists(a.binary):
         sys.exit(f"{a.binary} not found: build the host preset first (cmake --build build/host)")
     os.makedirs(a.out, exist_ok=True)
+    check_qemu(a.qemu)
     plugin = build_plugin(a.out)
     results = []
     for model in a.models.split(","):
         for dtype in a.dtypes.split(","):
             print(f"running {model} {dtype} ...", file=sys.stderr, flush=True)
-            results.append(summarize(model, dtype, run(a.binary, plugin, model, dtype, a.threads), a.threads))
+            results.append(summarize(model, dtype, run(a.qemu, a.binary, plugin, model, dtype, a.threads), a.threads))
     base = {r["model"]: r for r in results if r["dtype"] == "baseline"}
     hdr = ("| model | kernel | instr/token (M) | instr/weight | big matrices instr/weight | vs baseline | "
            "MB/token | est. Pi 4 decode tok/s | seed f16 tok/s | prefill instr/token (M) | prefill/decode | "

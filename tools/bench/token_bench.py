@@ -7,18 +7,26 @@ kernel8.img on QEMU's BCM2711; tools/pylib/qemu_boards.py) in QEMU with `-icount
 RAM with `-device loader` (USB speed does not matter) and runs the kernel's `bench` mode
 (runtime/app/kernel/icount_bench.cpp), which reads the PMU's INST_RETIRED around:
 one decode step at context 64, one at context 1024, and one 64-token prefill chunk.
-Models come from make_bench_models.py (random weights, the seed's two shapes). A baseline
-run (impl=baseline: f16 one row at a time, one accumulator - the seed's kernel) of each
-f16 model makes every figure also a ratio.
+Models come from make_bench_models.py (random weights: the seed's two shapes d12 and
+supra50m, llama.cpp's comparison shape k768, the Llama-3.2-1B shape llama1b), or are any
+model folder / .gguf given with --model-dir. A baseline run (impl=baseline: f16 one row at
+a time, one accumulator - the seed's kernel) of each built-in f16 model makes every figure
+also a ratio.
 
 Estimated Pi 4 rate = 1 / max(bytes / 4.0 GB/s, instructions / (4 cores x 1.5 GHz)),
 bytes = weight bytes streamed per token + the KV cache rows attention reads (f16 by default:
-2 bytes per element; `--kv f32` measures the f32 cache, 4 bytes).
+2 bytes per element; `--kv f32` measures the f32 cache, 4 bytes); "bound" says which of the
+two terms is larger.
 
     token_bench.py --kernel build/host/kernels/virt/runtime/boards/virt/inferpi-virt.elf \
-        [--out build/host/bench] [--models d12,supra50m] [--dtypes f16,q8_0,q4_0] [--jobs N]
+        [--out build/host/bench] [--models d12,supra50m] [--dtypes f16,q8_0,q4_0,q4_k_m]
+        [--model-dir FOLDER_OR_GGUF ...] [--long 1024] [--prefill 64] [--jobs N]
         [--board virt|raspi4b] [--kv f16|f32]
 
+Guest RAM (virt) is 2 GiB, or the model's size + 1 GiB when that is more; raspi4b has
+960 MiB for everything. Under -icount a token of a 1B-parameter model is ~0.7 G
+instructions and its 64-token prefill ~30 G (each measured after a warm-up): use
+--prefill 0 (decode only) for such models.
 Writes OUT/token_bench.json and OUT/token_bench.md (the table) and prints the table.
 """
 import argparse
@@ -34,6 +42,7 @@ import threading
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, ".."))
+import gguf_info  # noqa: E402
 import make_bench_models  # noqa: E402
 from pylib import qemu_boards  # noqa: E402
 
@@ -43,6 +52,11 @@ IPS = 4 * 1.5e9     # 4 cores x 1.5 GHz x 1 instruction/cycle
 # about (virt: 2 GiB from 1 GiB; raspi4b: QEMU rewrites the DTB's /memory to 960 MiB).
 RAM_TOP = {"virt": 0x40000000 + (2048 << 20), "raspi4b": 0x3C000000}
 SEED_F16 = {"d12": "7.2", "supra50m": "14.7-16.3"}
+# Weights a decode token streams in the built-in shapes (embedding rows are lookups).
+SHAPES = {"d12": (768, 3072, 12, 6, 6, 32768, False, "gelu2"),
+          "supra50m": (512, 1408, 12, 8, 4, 32000, False, "swiglu")}
+for _name, (_D, _F, _L, _H, _KV, _V, _tied) in make_bench_models.LLAMA_GGUF.items():
+    SHAPES[_name] = (_D, _F, _L, _H, _KV, _V, _tied, "swiglu")
 # Attention windows per layer (positions a decode token reads at long context): nanochat
 # d12 SSSL with sequence 2048 -> short window 512, last layer long; Supra-50M: full.
 WINDOWS = {"d12": [512, 512, 512, 2048] * 2 + [512, 512, 512, 2048], "supra50m": [2048] * 12}
@@ -51,6 +65,22 @@ KV_DIM = {"d12": 768, "supra50m": 256}
 
 def align_up(n, a):
     return (n + a - 1) // a * a
+
+
+def model_files(path):
+    """(model file, tokenizer file or None) of a folder (model.bin + tokenizer.bin, or one
+    .gguf) or of a .gguf file."""
+    if os.path.isfile(path):
+        if not path.endswith(".gguf"):
+            raise ValueError(f"{path}: expected a model folder or a .gguf file")
+        return path, None
+    if os.path.exists(os.path.join(path, "model.bin")):
+        tok = os.path.join(path, "tokenizer.bin")
+        return os.path.join(path, "model.bin"), tok if os.path.exists(tok) else None
+    ggufs = sorted(f for f in os.listdir(path) if f.endswith(".gguf"))
+    if len(ggufs) != 1:
+        raise ValueError(f"{path}: expected model.bin or exactly one .gguf, found {ggufs}")
+    return os.path.join(path, ggufs[0]), None
 
 
 def run_qemu(args, timeout):
@@ -78,22 +108,28 @@ def run_qemu(args, timeout):
     return (rc if status is None else status), "".join(lines)
 
 
-def run_kernel(kernel, folder, impl, timeout, long_context=1024, board="virt", kv="f16"):
-    model = os.path.join(folder, "model.bin")
-    tok = os.path.join(folder, "tokenizer.bin")
-    ms, ts = os.path.getsize(model), os.path.getsize(tok)
-    top = RAM_TOP[board]
+def run_kernel(kernel, folder, impl, timeout, long_context=1024, board="virt", prefill=64,
+               kv="f16"):
+    model, tok = model_files(folder)
+    ms, ts = os.path.getsize(model), os.path.getsize(tok) if tok else 0
+    ram, top = None, RAM_TOP[board]
+    if board == "virt":  # room for a big model: its size + 1 GiB, at least the 2 GiB default
+        ram_mb = max(2048, align_up((ms + ts) >> 20, 256) + 1024)
+        ram, top = f"{ram_mb}M", 0x40000000 + (ram_mb << 20)
     maddr = top - align_up(ms, 2 << 20)        # the model at the top of RAM,
     taddr = maddr - align_up(ts, 2 << 20)      # the tokenizer under it
-    loaders = ["-device", f"loader,file={model},addr={maddr:#x},force-raw=on",
-               "-device", f"loader,file={tok},addr={taddr:#x},force-raw=on"]
-    append = (f"bench model={maddr:#x}:{ms} tokenizer={taddr:#x}:{ts} impl={impl} "
-              f"long={long_context} kv={kv}")
+    loaders = ["-device", f"loader,file={model},addr={maddr:#x},force-raw=on"]
+    append = f"bench model={maddr:#x}:{ms}"
+    if tok:
+        loaders += ["-device", f"loader,file={tok},addr={taddr:#x},force-raw=on"]
+        append += f" tokenizer={taddr:#x}:{ts}"
+    append += f" impl={impl} long={long_context} prefill={prefill} kv={kv}"
     with tempfile.TemporaryDirectory(prefix="inferpi-bench-") as work:
         dtb = qemu_boards.raspi4b_test_dtb(os.path.join(work, "pi4.dtb")) \
             if board == "raspi4b" else None
-        args = qemu_boards.command(board, kernel, icount=True, semihosting=board == "virt",
-                                   dtb=dtb, append=append, extra=loaders)
+        args = qemu_boards.command(board, kernel, ram=ram, icount=True,
+                                   semihosting=board == "virt", dtb=dtb, append=append,
+                                   extra=loaders)
         rc, out = run_qemu(args, timeout)
     if rc != 0 or "BENCH done" not in out:
         raise RuntimeError(f"{folder} impl={impl}: exit {rc}\n{out[-3000:]}\n"
@@ -112,6 +148,16 @@ def run_kernel(kernel, folder, impl, timeout, long_context=1024, board="virt", k
         phases.append({"phase": m.group(1), "context": int(m.group(2)), "tokens": int(m.group(3)),
                        "instructions": instr})
     return info, phases, counter
+
+
+def describe_file(path, info):
+    """(type mix, streamed weights) of a --model-dir model: read from a GGUF's tensor table
+    (gguf_info.py); for a model.bin, the dtype the kernel reports and no weight count."""
+    if not path.endswith(".gguf"):
+        return info["dtype"], 0
+    tensors = gguf_info.tensors(path)
+    streamed = gguf_info.streamed(tensors)
+    return gguf_info.mix(streamed), sum(t["elements"] for t in streamed)
 
 
 def smoke(kernel, folder, board="virt"):
@@ -143,36 +189,55 @@ def smoke(kernel, folder, board="virt"):
 KV_ELEMENT_BYTES = {"f16": 2, "f32": 4}
 
 
-def kv_bytes(model, context, kv_type):
-    """Key + value bytes a decode step at `context` reads (the kernel says which type)."""
-    rows = sum(min(context, w) for w in WINDOWS[model])
-    return rows * KV_DIM[model] * 2 * KV_ELEMENT_BYTES[kv_type]
+def kv_bytes(model, context, info):
+    """K and V rows a decode step reads: per layer min(context, window) positions, at the
+    cache's element size (the kernel's BENCH line says which type)."""
+    elem = KV_ELEMENT_BYTES[info["kv"]]
+    if model in WINDOWS:
+        return sum(min(context, w) for w in WINDOWS[model]) * KV_DIM[model] * 2 * elem
+    head_dim = int(info.get("head_dim", 0)) or int(info["dim"]) // int(info["heads"])
+    kv_dim = int(info["kv_heads"]) * head_dim
+    return int(info["layers"]) * context * kv_dim * 2 * elem
+
+
+def streamed_weights(model):
+    """Weights of the matrices a decode token multiplies in a built-in shape."""
+    D, F, L, H, KV, V, tied, mlp = SHAPES[model]
+    hd = D // H
+    mlp_mats = 2 if mlp == "gelu2" else 3
+    return L * (2 * D * H * hd + 2 * D * KV * hd + mlp_mats * D * F) + V * D
 
 
 def rate(nbytes, instr):
     return 1.0 / max(nbytes / BW, instr / IPS)
 
 
-def summarize(model, dtype, impl, info, phases, weights_streamed):
+def bound(nbytes, instr):
+    return "bandwidth" if nbytes / BW >= instr / IPS else "instructions"
+
+
+def summarize(model, dtype, impl, info, phases, weights_streamed, long_context=1024):
     wb = int(info["weight_bytes"])
     d64 = next(p for p in phases if p["phase"] == "decode" and p["context"] == 64)
-    d1k = next(p for p in phases if p["phase"] == "decode" and p["context"] == 1024)
-    pre = next(p for p in phases if p["phase"] == "prefill")
-    pre_tok = pre["instructions"] / pre["tokens"]
+    d1k = next(p for p in phases if p["phase"] == "decode" and p["context"] == long_context)
+    pre = next((p for p in phases if p["phase"] == "prefill"), None)  # absent with --prefill 0
+    pre_tok = pre["instructions"] / pre["tokens"] if pre else 0
     row = {"model": model, "dtype": dtype, "kernel": impl, "weight_bytes": wb,
            "weights_streamed": weights_streamed,
            "decode64_instructions": d64["instructions"],
-           "decode1024_instructions": d1k["instructions"],
+           "decode1024_instructions": d1k["instructions"], "long_context": long_context,
            "prefill_instructions_per_token": pre_tok,
-           "decode64_per_weight": d64["instructions"] / weights_streamed,
+           "decode64_per_weight": d64["instructions"] / weights_streamed if weights_streamed else 0,
            "kv_type": info["kv"],
-           "kv_bytes_64": kv_bytes(model, 64, info["kv"]),
-           "kv_bytes_1024": kv_bytes(model, 1024, info["kv"]),
-           "prefill_bytes_per_token": wb / pre["tokens"],
+           "kv_bytes_64": kv_bytes(model, 64, info),
+           "kv_bytes_1024": kv_bytes(model, long_context, info),
+           "prefill_bytes_per_token": wb / pre["tokens"] if pre else 0,
            "prefill_over_decode": pre_tok / d64["instructions"]}
     row["est_tok_s_64"] = rate(wb + row["kv_bytes_64"], d64["instructions"])
     row["est_tok_s_1024"] = rate(wb + row["kv_bytes_1024"], d1k["instructions"])
-    row["est_prefill_tok_s"] = rate(row["prefill_bytes_per_token"], pre_tok)
+    row["est_prefill_tok_s"] = rate(row["prefill_bytes_per_token"], pre_tok) if pre else 0
+    row["bound_64"] = bound(wb + row["kv_bytes_64"], d64["instructions"])
+    row["bound_1024"] = bound(wb + row["kv_bytes_1024"], d1k["instructions"])
     return row
 
 
@@ -180,20 +245,23 @@ def table(rows):
     base = {r["model"]: r for r in rows if r["kernel"] == "baseline"}
     head = ("| model | weights | kernel | decode@64 instr (M) | instr/weight | vs baseline | "
             "decode@1024 instr (M) | weight MB/token | KV | KV MB @64 / @1024 | est. Pi 4 tok/s @64 | "
-            "@1024 | seed f16 tok/s | prefill instr/token (M) | prefill/decode | "
+            "@1024 | bound @64 / @1024 | seed f16 tok/s | prefill instr/token (M) | prefill/decode | "
             "prefill MB/token | est. Pi 4 prefill tok/s |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         b = base.get(r["model"])
-        ratio = r["decode64_instructions"] / b["decode64_instructions"] if b else float("nan")
+        ratio = f"{r['decode64_instructions'] / b['decode64_instructions']:.2f}" if b else "-"
+        per_w = f"{r['decode64_per_weight']:.3f}" if r["decode64_per_weight"] else "-"
         lines.append(
             f"| {r['model']} | {r['dtype']} | {r['kernel']} | {r['decode64_instructions'] / 1e6:.1f} | "
-            f"{r['decode64_per_weight']:.3f} | {ratio:.2f} | {r['decode1024_instructions'] / 1e6:.1f} | "
+            f"{per_w} | {ratio} | {r['decode1024_instructions'] / 1e6:.1f} | "
             f"{r['weight_bytes'] / 1e6:.1f} | {r['kv_type']} | "
             f"{r['kv_bytes_64'] / 1e6:.1f} / {r['kv_bytes_1024'] / 1e6:.1f} | "
-            f"{r['est_tok_s_64']:.1f} | {r['est_tok_s_1024']:.1f} | {SEED_F16[r['model']]} | "
-            f"{r['prefill_instructions_per_token'] / 1e6:.1f} | {r['prefill_over_decode']:.2f} | "
-            f"{r['prefill_bytes_per_token'] / 1e6:.2f} | {r['est_prefill_tok_s']:.0f} |")
+            f"{r['est_tok_s_64']:.1f} | {r['est_tok_s_1024']:.1f} | {r['bound_64']} / {r['bound_1024']} | "
+            f"{SEED_F16.get(r['model'], '-')} | "
+            + (f"{r['prefill_instructions_per_token'] / 1e6:.1f} | {r['prefill_over_decode']:.2f} | "
+               f"{r['prefill_bytes_per_token'] / 1e6:.2f} | {r['est_prefill_tok_s']:.0f} |"
+               if r["prefill_instructions_per_token"] else "- | - | - | - |"))
     return "\n".join(lines)
 
 
@@ -204,7 +272,14 @@ def main(argv=None):
     ap.add_argument("--board", default="virt", choices=sorted(qemu_boards.BOARDS))
     ap.add_argument("--out", default="build/host/bench")
     ap.add_argument("--models", default="d12,supra50m")
-    ap.add_argument("--dtypes", default="f16,q8_0,q4_0")
+    ap.add_argument("--dtypes", default="f16,q8_0,q4_0",
+                    help="per built-in model: f16, q8_0, q4_0 or a K-quant mix q4_k_m, q5_k_m, q6_k")
+    ap.add_argument("--model-dir", action="append", default=[], metavar="PATH",
+                    help="also measure this model folder or .gguf (repeatable); --models '' for "
+                         "these only")
+    ap.add_argument("--long", type=int, default=1024, help="the long decode context (default 1024)")
+    ap.add_argument("--prefill", type=int, default=64,
+                    help="prefill chunk in tokens (default 64; 0 = decode only, for big models)")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--jobs", type=int, default=1, help="QEMU instances at once (each one host core)")
     ap.add_argument("--timeout", type=float, default=1800)
@@ -215,33 +290,43 @@ def main(argv=None):
     if a.smoke:
         return smoke(a.kernel, a.smoke, a.board)
     models_dir = os.path.join(a.out, "models")
+    models = [m for m in a.models.split(",") if m]
+    for m in models:
+        if m not in make_bench_models.MAKERS:
+            sys.exit(f"unknown model {m!r}: one of {', '.join(make_bench_models.MAKERS)}")
+    for p in a.model_dir:
+        try:
+            model_files(p)
+        except (ValueError, OSError) as e:
+            sys.exit(f"--model-dir: {e}")
     runs = []
-    for model in a.models.split(","):
+    for model in models:
         dtypes = a.dtypes.split(",")
-        if not a.no_baseline:
+        if not a.no_baseline and model in SEED_F16:
             runs.append((model, "f16", "baseline"))
         runs += [(model, dt, "best") for dt in dtypes]
     for model, dt, _ in runs:  # generate first (numpy, one at a time: d12 f32 is 1.1 GB)
         make_bench_models.ensure(models_dir, model, dt)
+    runs += [(p, "", "best") for p in a.model_dir]
 
     def one(run):
         model, dt, impl = run
-        folder = os.path.join(models_dir, f"{model}-{dt}")
+        folder = os.path.join(models_dir, f"{model}-{dt}") if dt else model
         print(f"token_bench: {model} {dt} {impl} ...", flush=True)
-        return run, run_kernel(a.kernel, folder, impl, a.timeout, board=a.board, kv=a.kv)
+        return run, run_kernel(a.kernel, folder, impl, a.timeout, a.long, a.board, a.prefill,
+                               a.kv)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
         results = dict(pool.map(one, runs))
     rows, counters = [], set()
-    for model in a.models.split(","):
-        f16 = results.get((model, "f16", "best")) or results.get((model, "f16", "baseline"))
-        weights = int(f16[0]["weight_bytes"]) // 2 if f16 else None
-        for (m, dt, impl), (info, phases, counter) in results.items():
-            if m != model:
-                continue
-            counters.add(counter)
-            rows.append(summarize(m, dt, impl, info, phases,
-                                  weights or int(info["weight_bytes"])))
+    for (m, dt, impl), (info, phases, counter) in results.items():
+        counters.add(counter)
+        if dt:
+            name, weights = m, streamed_weights(m)
+        else:  # --model-dir: the type mix and streamed weights from the file itself
+            name = os.path.basename(os.path.normpath(m))
+            dt, weights = describe_file(model_files(m)[0], info)
+        rows.append(summarize(name, dt, impl, info, phases, weights, a.long))
     text = table(rows)
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "token_bench.json"), "w") as f:

@@ -27,7 +27,9 @@ _SCALAR = {U8: "<B", I8: "<b", U16: "<H", I16: "<h", U32: "<I", I32: "<i", F32: 
 ALIGNMENT = 32
 
 # ggml's llama_ftype ("general.file_type") for files that are mostly one type.
-FILE_TYPE = {quant.F32: 0, quant.F16: 1, quant.Q4_0: 2, quant.Q8_0: 7, quant.BF16: 32}
+# general.file_type by the most common matrix type (K-quants: the _M mixes' ids, Q6_K 18).
+FILE_TYPE = {quant.F32: 0, quant.F16: 1, quant.Q4_0: 2, quant.Q8_0: 7, quant.BF16: 32,
+             quant.Q4_K: 15, quant.Q5_K: 17, quant.Q6_K: 18}
 
 # SentencePiece / llama.cpp token types.
 NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
@@ -183,7 +185,7 @@ def write_model(path, cfg, plan, tensors, vocab, chat_template=None, name="model
         w.add("llama.vocab_size", int(cfg["vocab_size"]), U32)
     main_types = [d for _, d, rows, _ in plan if rows > 1]
     w.add("general.file_type", FILE_TYPE.get(max(set(main_types), key=main_types.count), 1), U32)
-    if any(d in (quant.Q8_0, quant.Q4_0) for d in main_types):
+    if any(d in (quant.Q8_0, quant.Q4_0, quant.Q4_K, quant.Q5_K, quant.Q6_K) for d in main_types):
         w.add("general.quantization_version", 2, U32)
     vocab(w)
     if chat_template:

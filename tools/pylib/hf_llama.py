@@ -95,7 +95,10 @@ def read_config(model_dir):
 
 
 def plan(cfg, dtype):
-    """(name, dtype, rows, cols) in file order. Vectors (norms, biases) stay f32."""
+    """(name, dtype, rows, cols) in file order. Vectors (norms, biases) stay f32. dtype: a
+    type id, or the name of a K-quant mix (quant.SCHEMES) for per-matrix types."""
+    if isinstance(dtype, str):
+        return quant.apply_scheme(plan(cfg, quant.F16), dtype, cfg["n_layers"])
     D, F, V = cfg["dim"], cfg["hidden_dim"], cfg["vocab_size"]
     q, kv = cfg["n_heads"] * cfg["head_dim"], cfg["n_kv_heads"] * cfg["head_dim"]
     out = [("token_embd.weight", dtype, V, D)]

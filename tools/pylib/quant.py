@@ -5,9 +5,13 @@ Every exporter writes tensors through `encode(array, dtype)`. The dtype ids are 
 """
 import numpy as np
 
-F32, F16, Q4_0, Q8_0, BF16 = 0, 1, 2, 8, 30
+F32, F16, Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, BF16 = 0, 1, 2, 8, 12, 13, 14, 30
 NAMES = {"f32": F32, "f16": F16, "bf16": BF16, "q8_0": Q8_0, "q4_0": Q4_0}
-BLOCK = {F32: (1, 4), F16: (1, 2), BF16: (1, 2), Q8_0: (32, 34), Q4_0: (32, 18)}
+K_NAMES = {"q4_k": Q4_K, "q5_k": Q5_K, "q6_k": Q6_K}  # GGUF-only (llama.cpp's K-quants)
+BLOCK = {F32: (1, 4), F16: (1, 2), BF16: (1, 2), Q8_0: (32, 34), Q4_0: (32, 18),
+         Q4_K: (256, 144), Q5_K: (256, 176), Q6_K: (256, 210)}
+# Mixes named like llama-quantize's: base type of the matrices (see scheme_type).
+SCHEMES = {"q4_k_m": Q4_K, "q5_k_m": Q5_K, "q6_k": Q6_K}
 
 
 def row_bytes(dtype, cols):
@@ -59,6 +63,101 @@ def encode_q4_0(a):
     return out.tobytes()
 
 
+def _f16(a):
+    return np.asarray(a, dtype=np.float32).astype(np.float16)
+
+
+def _safe_inv(d):
+    return np.where(d != 0, 1.0 / np.where(d != 0, d, 1), 0.0).astype(np.float32)
+
+
+def _k45(a, bits):
+    """Q4_K (bits 4) / Q5_K (bits 5): 8 sub-blocks of 32 per 256, each w = d·sc·q − dmin·m with
+    6-bit sc and m; sub-block scale and min from its range (min-max; llama.cpp refines
+    them with a search, so its files are slightly more accurate)."""
+    top = (1 << bits) - 1
+    x = np.ascontiguousarray(a, dtype=np.float32).reshape(-1, 8, 32)
+    lo = np.minimum(x.min(axis=2), 0)
+    scale = (x.max(axis=2) - lo) / top
+    mins = -lo
+    d = _f16(scale.max(axis=1) / 63).astype(np.float32)
+    dmin = _f16(mins.max(axis=1) / 63).astype(np.float32)
+    sc = np.clip(np.round(scale * _safe_inv(d)[:, None]), 0, 63).astype(np.uint8)
+    m = np.clip(np.round(mins * _safe_inv(dmin)[:, None]), 0, 63).astype(np.uint8)
+    ds, dm = d[:, None] * sc, dmin[:, None] * m
+    q = np.clip(np.round((x + dm[:, :, None]) * _safe_inv(ds)[:, :, None]), 0, top).astype(np.uint8)
+    nb = x.shape[0]
+    scales = np.empty((nb, 12), np.uint8)
+    scales[:, 0:4] = sc[:, 0:4] | ((sc[:, 4:8] >> 4) << 6)
+    scales[:, 4:8] = m[:, 0:4] | ((m[:, 4:8] >> 4) << 6)
+    scales[:, 8:12] = (sc[:, 4:8] & 15) | ((m[:, 4:8] & 15) << 4)
+    q = q.reshape(nb, 4, 2, 32)  # chunk c of 64: sub-blocks 2c (low nibbles), 2c + 1 (high)
+    qs = ((q[:, :, 0] & 15) | ((q[:, :, 1] & 15) << 4)).reshape(nb, 128)
+    parts = [d.astype(np.float16).view(np.uint8).reshape(nb, 2),
+             dmin.astype(np.float16).view(np.uint8).reshape(nb, 2), scales]
+    if bits == 5:  # bit j of qh[l] is the 5th bit of element 32j + l
+        hb = (q.reshape(nb, 8, 32) >> 4).astype(np.uint8)
+        parts.append(np.bitwise_or.reduce(hb << np.arange(8, dtype=np.uint8)[None, :, None], axis=1))
+    parts.append(qs)
+    return np.concatenate(parts, axis=1).tobytes()
+
+
+def encode_q6_k(a):
+    """Q6_K: 16 groups of 16 per 256, w = d·sc·(q − 32) with int8 sc and q in 0..63; group
+    scale = (value of largest magnitude) / −32, as Q4_0 picks its scale."""
+    x = np.ascontiguousarray(a, dtype=np.float32).reshape(-1, 16, 16)
+    nb = x.shape[0]
+    idx = np.abs(x).argmax(axis=2)
+    maxv = np.take_along_axis(x, idx[:, :, None], axis=2)[:, :, 0]
+    scale = maxv / -32.0
+    amax = np.abs(scale).max(axis=1)
+    d = _f16(amax / 127).astype(np.float32)
+    sc = np.clip(np.round(scale * _safe_inv(d)[:, None]), -128, 127).astype(np.int8)
+    ds = d[:, None] * sc.astype(np.float32)
+    q = (np.clip(np.round(x * _safe_inv(ds)[:, :, None]), -32, 31) + 32).astype(np.uint8)
+    q = q.reshape(nb, 2, 4, 32)  # half, group g of 32 (element 128h + 32g + l)
+    ql = np.concatenate([(q[:, :, 0] & 15) | ((q[:, :, 2] & 15) << 4),
+                         (q[:, :, 1] & 15) | ((q[:, :, 3] & 15) << 4)], axis=2).reshape(nb, 128)
+    qh = ((q[:, :, 0] >> 4) | ((q[:, :, 1] >> 4) << 2) | ((q[:, :, 2] >> 4) << 4) |
+          ((q[:, :, 3] >> 4) << 6)).reshape(nb, 64)
+    return np.concatenate([ql, qh, sc.view(np.uint8),
+                           d.astype(np.float16).view(np.uint8).reshape(nb, 2)], axis=1).tobytes()
+
+
+def use_more_bits(layer, n_layers):
+    """llama-quantize's choice of the layers whose attn_v / ffn_down get more bits."""
+    return (layer < n_layers // 8 or layer >= 7 * n_layers // 8 or
+            (layer - n_layers // 8) % 3 == 2)
+
+
+def scheme_type(scheme, kind, layer, n_layers, cols):
+    """The type of one matrix in a llama-quantize-like mix (SCHEMES): `kind` is output,
+    token_embd, attn_q/k/v/output or ffn_gate/up/down (GGUF names). output is Q6_K; attn_v
+    and ffn_down of use_more_bits() layers Q6_K; the rest the base type. A width that is
+    not whole super-blocks takes Q8_0 (llama-quantize takes Q5_0/Q5_1/Q8_0 there; we write
+    no Q5 types)."""
+    base = SCHEMES[scheme]
+    t = base
+    if kind == "output" or (kind in ("attn_v", "ffn_down") and layer is not None and
+                            use_more_bits(layer, n_layers)):
+        t = Q6_K
+    return t if cols % 256 == 0 else Q8_0
+
+
+def apply_scheme(plan, scheme, n_layers):
+    """A (name, dtype, rows, cols) plan with GGUF tensor names, its matrices retyped by
+    scheme_type(); vectors keep their type."""
+    out = []
+    for name, dtype, rows, cols in plan:
+        if rows > 1 and dtype != F32:
+            parts = name.split(".")
+            layer = int(parts[1]) if parts[0] == "blk" else None
+            dtype = scheme_type(scheme, parts[-2] if layer is not None else parts[0], layer,
+                                n_layers, cols)
+        out.append((name, dtype, rows, cols))
+    return out
+
+
 def encode(array, dtype):
     """Encodes a float array (any shape, last dim = row) as `dtype` bytes."""
     a = np.asarray(array, dtype=np.float32)
@@ -73,7 +172,11 @@ def encode(array, dtype):
         if cols % 32:
             raise ValueError(f"{NAMES_BY_ID[dtype]} needs rows that are a multiple of 32, got {cols}")
         return encode_q8_0(a) if dtype == Q8_0 else encode_q4_0(a)
+    if dtype in (Q4_K, Q5_K, Q6_K):
+        if cols % 256:
+            raise ValueError(f"{NAMES_BY_ID[dtype]} needs rows that are a multiple of 256, got {cols}")
+        return encode_q6_k(a) if dtype == Q6_K else _k45(a, 4 if dtype == Q4_K else 5)
     raise ValueError(f"unsupported dtype id {dtype}")
 
 
-NAMES_BY_ID = {v: k for k, v in NAMES.items()}
+NAMES_BY_ID = {v: k for k, v in list(NAMES.items()) + list(K_NAMES.items())}

@@ -3,11 +3,12 @@
 // QEMU runs the virt kernel with `-icount shift=0` (one instruction = one virtual ns, one
 // host thread: every count is exact and repeatable), puts a model straight into guest RAM
 // with `-device loader` and names it on the command line: `bench model=BASE:SIZE
-// [tokenizer=BASE:SIZE] [impl=baseline] [long=N]`. This code builds the engine over those bytes and
-// brackets three things with the PMU's INST_RETIRED counter on every core:
+// [tokenizer=BASE:SIZE] [impl=baseline] [long=N] [prefill=N]`. This code builds the engine over
+// those bytes and brackets three things with the PMU's INST_RETIRED counter on every core:
 //   decode at context 64   (63 positions skipped, then one token),
 //   decode at context 1024 (1023 positions skipped, then one token; `long=N` changes it),
-//   one 64-token prefill chunk from position 0,
+//   one 64-token prefill chunk from position 0 (`prefill=N`: N tokens, 0 = none; a 1B model's
+//   chunk is ~30 G instructions, minutes under -icount),
 // each preceded by an unmeasured warm-up of the same call. The counts include everything a
 // token costs: embeddings, norms, attention, the lm_head, the worker pool's wake-ups and
 // barrier waits. It prints `BENCH ...` lines and exits (semihosting status 0 = success).
@@ -112,6 +113,13 @@ void run_icount_bench() {
     kernel_exit(1);
   }
   const int long_ctx = int(long_context);
+  char prefill_text[16];
+  uint64_t prefill = kPrefill;
+  if (bootargs::value(args, "prefill", prefill_text, sizeof(prefill_text)) &&
+      (!bootargs::parse_u64(prefill_text, &prefill) || prefill > uint64_t(kPrefill))) {
+    kprint("BENCH error setup: prefill=%s (expected 0..%d)\n", prefill_text, kPrefill);
+    kernel_exit(1);
+  }
 
   Engine* engine = nullptr;
   EngineOptions options;
@@ -127,9 +135,9 @@ void run_icount_bench() {
   const ModelInfo& m = engine->info();
   kprint(
       "BENCH model engine=%s arch=%s dtype=%s impl=%s layers=%d dim=%d hidden=%d heads=%d "
-      "kv_heads=%d vocab=%d params=%llu weight_bytes=%llu workers=%d kv=%s\n",
+      "kv_heads=%d head_dim=%d vocab=%d params=%llu weight_bytes=%llu workers=%d kv=%s\n",
       m.engine, m.architecture, m.dtype, impl, m.n_layers, m.dim, m.hidden_dim, m.n_heads,
-      m.n_kv_heads, m.vocab_size, (unsigned long long)m.n_params,
+      m.n_kv_heads, m.head_dim, m.vocab_size, (unsigned long long)m.n_params,
       (unsigned long long)m.weight_bytes, worker_count(), kv_type_name(options.kv_type));
   if (engine->context_length() < long_ctx) {
     kprint("BENCH error setup: the model's context is %d (< %d)\n", engine->context_length(),
@@ -144,7 +152,7 @@ void run_icount_bench() {
   make_tokens(tokens, kPrefill, m.vocab_size);
   measure(*engine, "decode", 63, tokens, 1);
   measure(*engine, "decode", long_ctx - 1, tokens, 1);
-  measure(*engine, "prefill", 0, tokens, kPrefill);
+  if (prefill > 0) measure(*engine, "prefill", 0, tokens, int(prefill));
   kprint("BENCH done\n");
   kernel_exit(0);
 }

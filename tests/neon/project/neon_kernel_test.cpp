@@ -1,7 +1,7 @@
 // NEON kernels against the scalar reference under qemu-aarch64 -cpu cortex-a72: every
-// kernel bit for bit (same arithmetic order by design), the Q8_0 activation quantizer bit
-// for bit, and matmul against matvec, also for quantized prefill chunks of 1-64 tokens
-// (tests/compute/kernel_cases.h).
+// kernel bit for bit (same arithmetic order by design), the Q8_0 and Q8_K activation
+// quantizers bit for bit, and matmul against matvec, also for quantized prefill chunks of 1-64
+// tokens (tests/compute/kernel_cases.h).
 #include <arm_neon.h>
 
 #include <cstdio>
@@ -33,6 +33,25 @@ static int check_quantizer() {
     kernels::scalar::quantize_q8_0(x, 64, qb, db, sb);
     if (std::memcmp(qa, qb, 64) || std::memcmp(da, db, 8) || std::memcmp(sa, sb, 8)) {
       std::printf("FAIL quantize_q8_0 trial %d\n", trial);
+      failures++;
+    }
+  }
+  // Q8_K (K-quant activations): per 256, sums per 16.
+  for (int trial = 0; trial < 100; trial++) {
+    static float x[512];
+    for (float& v : x) v = dist(rng) * (trial % 5 == 0 ? 1e-30f : trial % 5 == 1 ? 1e6f : 1.0f);
+    if (trial == 3)
+      for (float& v : x) v = 0;
+    if (trial == 4) x[300] = std::numeric_limits<float>::quiet_NaN();
+    if (trial == 6)
+      for (int i = 0; i < 256; i++) x[i] = float(i % 64 - 32) * 0.5f;  // exact halves
+    static int8_t qa[512], qb[512];
+    float da[2], db[2];
+    int32_t sa[32], sb[32];
+    kernels::neon::quantize_q8_k(x, 512, qa, da, sa);
+    kernels::scalar::quantize_q8_k(x, 512, qb, db, sb);
+    if (std::memcmp(qa, qb, 512) || std::memcmp(da, db, 8) || std::memcmp(sa, sb, sizeof sa)) {
+      std::printf("FAIL quantize_q8_k trial %d\n", trial);
       failures++;
     }
   }
