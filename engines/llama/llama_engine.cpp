@@ -40,6 +40,12 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   s.scores = arena.alloc_array<float>(size_t(ops::kAttentionWorkers) * size_t(context_));
   s.rope_cos = arena.alloc_array<float>(T * hs / 2);
   s.rope_sin = arena.alloc_array<float>(T * hs / 2);
+  s.rope_cos_local = s.rope_sin_local = nullptr;
+  if (config_.sliding_window > 0) {
+    s.rope_cos_local = arena.alloc_array<float>(T * hs / 2);
+    s.rope_sin_local = arena.alloc_array<float>(T * hs / 2);
+    if (!s.rope_cos_local || !s.rope_sin_local) return Status::error("out of memory for RoPE");
+  }
   s.logits = arena.alloc_array<float>(size_t(config_.vocab_size));
   s.key_cache = arena.alloc_array<float>(cache);
   s.value_cache = arena.alloc_array<float>(cache);
@@ -76,8 +82,10 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   if (!config_.tied_output) params += elems(weights_.output);
   for (int l = 0; l < config_.n_layers; l++) {
     const LlamaLayerWeights& w = weights_.layers[l];
-    const Tensor* all[] = {&w.attn_norm, &w.wq, &w.wk,       &w.wv,     &w.bq,   &w.bk,
-                           &w.bv,        &w.wo, &w.ffn_norm, &w.w_gate, &w.w_up, &w.w_down};
+    const Tensor* all[] = {&w.attn_norm, &w.wq,     &w.wk,        &w.wv,     &w.bq,
+                           &w.bk,        &w.bv,     &w.q_norm,    &w.k_norm, &w.wo,
+                           &w.attn_post_norm, &w.ffn_norm, &w.w_gate, &w.w_up, &w.w_down,
+                           &w.ffn_post_norm};
     for (const Tensor* t : all) {
       params += elems(*t);
       if (!t->empty()) bytes += t->bytes();
@@ -109,8 +117,8 @@ static Status llama_describe(const uint8_t* head, size_t head_size, uint64_t fil
   }
   using namespace llama_format;
   if (head_size < kHeaderSize) return Status::error("model.bin: header truncated");
-  copy_string(out->architecture, sizeof(out->architecture),
-              load_le32(head + kOffArch) == kArchQwen2 ? "qwen2" : "llama");
+  const char* arch = arch_name(load_le32(head + kOffArch));
+  copy_string(out->architecture, sizeof(out->architecture), arch ? arch : "?");
   uint64_t table = load_le64(head + kOffTableOffset);
   // The first tensor is the token embedding; its type names the file's dtype.
   if (table + kEntrySize <= head_size) {

@@ -1,5 +1,6 @@
-// LlamaEngine: llama2.c / HF Llama / Qwen2 models (RMSNorm, RoPE in either pairing, GQA
-// attention with optional q/k/v biases, SwiGLU FFN, tied or separate classifier).
+// LlamaEngine: llama2.c / HF Llama (2, 3.x with RoPE scaling) / Qwen2 / Qwen3 / Gemma3 models
+// (RMSNorm, RoPE in either pairing, GQA attention with optional q/k/v biases or q/k norms,
+// sliding-window layers, SwiGLU or GeGLU FFN, tied or separate classifier).
 // Runs from a LlamaConfig + LlamaWeights, whichever loader produced them.
 #pragma once
 #include "engines/core/engine.h"
@@ -19,8 +20,10 @@ struct LlamaState {
   float* hb;           // [T, F] gate
   float* hb2;          // [T, F] up
   float* scores;       // [kAttentionWorkers, context] attention weights, one row per worker
-  float* rope_cos;     // [T, hs/2]
+  float* rope_cos;     // [T, hs/2] global layers
   float* rope_sin;     // [T, hs/2]
+  float* rope_cos_local;  // [T, hs/2] local (sliding-window) layers; null without them
+  float* rope_sin_local;
   float* key_cache;    // [L, context, KV*hs]
   float* value_cache;  // [L, context, KV*hs]
   float* logits;       // [V] after the last token
@@ -48,6 +51,9 @@ class LlamaEngine : public Engine {
 
  private:
   void forward_chunk(const int* tokens, int T, int pos0, float* chunk_logits, bool last);
+  void embed_chunk(const int* tokens, int T, int pos0);
+  void attention_block(int layer, int T, int pos0);
+  void ffn_block(int layer, int T);
 
   LlamaConfig config_;
   LlamaWeights weights_{};
