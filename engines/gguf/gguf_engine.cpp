@@ -56,10 +56,7 @@ Status gguf_describe(const uint8_t* head, size_t head_size, uint64_t file_size, 
   copy_string(out->architecture, sizeof out->architecture,
               s.architecture[0] ? s.architecture : "?");
   copy_string(out->dtype, sizeof out->dtype, file_type_name(s.file_type));
-  if (s.architecture[0] && !gguf::architecture_supported(s.architecture)) {
-    return Status::error("unsupported: architecture '%s' (InferPi runs %s GGUFs)", s.architecture,
-                         gguf::kSupportedArchitectures);
-  }
+  if (s.architecture[0]) INFERPI_TRY(gguf::check_architecture(s.architecture));
   (void)file_size;  // parameter count needs the tensor infos; shown after loading
   return Status::ok();
 }

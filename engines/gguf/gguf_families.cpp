@@ -54,7 +54,8 @@ Status gemma3_config(const GgufFile& f, LlamaConfig* c) {
     c->sliding_pattern = 6;
     c->rope_theta_local = 10000.0f;
     double base = 0;
-    if (f.get_float("gemma3.rope.freq_base_swa", &base) && base > 0) c->rope_theta_local = float(base);
+    if (f.get_float("gemma3.rope.freq_base_swa", &base) && base > 0)
+      c->rope_theta_local = float(base);
   } else if (!st) {
     return st;
   }
@@ -67,18 +68,16 @@ Status gemma3_config(const GgufFile& f, LlamaConfig* c) {
 
 }  // namespace
 
-bool architecture_supported(const char* arch) {
+Status check_architecture(const char* arch) {
   for (const char* a : kArchitectures) {
-    if (streq(a, arch)) return true;
+    if (streq(a, arch)) return Status::ok();
   }
-  return false;
+  return Status::error(
+      "unsupported: architecture '%s' (InferPi runs llama, qwen2, qwen3 and gemma3 GGUFs)", arch);
 }
 
 Status family_config_from_gguf(const GgufFile& f, const char* arch, LlamaConfig* c) {
-  if (!architecture_supported(arch)) {
-    return Status::error("unsupported: architecture '%s' (InferPi runs %s GGUFs)", arch,
-                         kSupportedArchitectures);
-  }
+  INFERPI_TRY(check_architecture(arch));
   const bool llama = streq(arch, "llama"), qwen2 = streq(arch, "qwen2");
   INFERPI_TRY(rope_scaling(f, arch, c));
   // Llama 3.1/3.2: per-frequency divisors in a tensor (the weights loader maps it).

@@ -7,10 +7,9 @@
 
 namespace inferpi::gguf {
 
-// "llama", "qwen2", "qwen3", "gemma3".
-bool architecture_supported(const char* arch);
-// For messages: "llama, qwen2, qwen3 and gemma3".
-inline constexpr const char* kSupportedArchitectures = "llama, qwen2, qwen3 and gemma3";
+// ok for "llama", "qwen2", "qwen3", "gemma3"; else the one-line reason the menu shows:
+// "unsupported: architecture 'x' (InferPi runs llama, qwen2, qwen3 and gemma3 GGUFs)".
+Status check_architecture(const char* arch);
 
 // The family part of the config, after the common sizes (dim, heads, head_dim, theta, eps)
 // are read: RoPE pairing and scaling, biases, q/k norms, Gemma3's sandwich norms, GeGLU,

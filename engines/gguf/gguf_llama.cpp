@@ -65,10 +65,7 @@ Status llama_config_from_gguf(const GgufFile& f, LlamaConfig* c) {
   }
   char arch[32];
   arch_s.copy_to(arch, sizeof arch);
-  if (!architecture_supported(arch)) {
-    return Status::error("unsupported: architecture '%s' (InferPi runs %s GGUFs)", arch,
-                         kSupportedArchitectures);
-  }
+  INFERPI_TRY(check_architecture(arch));
   copy_string(c->architecture, sizeof c->architecture, arch);
 
   char key[96];
@@ -170,6 +167,32 @@ Status llama_config_from_gguf(const GgufFile& f, LlamaConfig* c) {
   return validate_llama_config(*c);
 }
 
+namespace {
+
+// The tensors only some families have: qwen3/gemma3 q/k norms, gemma3's norms after
+// attention and FFN (required exactly when the config says the family has them).
+template <typename Get>
+Status family_layer_weights(Get& get, const LlamaConfig& c, int l, LlamaLayerWeights* L) {
+  const struct {
+    const char* suffix;
+    Tensor* t;
+    bool required;
+  } parts[] = {
+      {"attn_q_norm.weight", &L->q_norm, c.qk_norm},
+      {"attn_k_norm.weight", &L->k_norm, c.qk_norm},
+      {"post_attention_norm.weight", &L->attn_post_norm, c.post_norms},
+      {"post_ffw_norm.weight", &L->ffn_post_norm, c.post_norms},
+  };
+  char name[64];
+  for (const auto& p : parts) {
+    format(name, sizeof name, "blk.%d.%s", l, p.suffix);
+    INFERPI_TRY(get(name, p.t, p.required));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Status llama_weights_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& arena,
                                LlamaWeights* w) {
   *w = LlamaWeights{};
@@ -189,8 +212,9 @@ Status llama_weights_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& a
   INFERPI_TRY(get("token_embd.weight", &w->token_embd, true));
   INFERPI_TRY(get("output_norm.weight", &w->output_norm, true));
   INFERPI_TRY(get("output.weight", &w->output, false));
-  INFERPI_TRY(get("rope_freqs.weight", &w->rope_freqs, false));  // Llama 3 RoPE scaling
   if (w->output.empty()) w->output = w->token_embd;  // tied classifier
+
+  INFERPI_TRY(get("rope_freqs.weight", &w->rope_freqs, false));  // Llama 3 RoPE scaling
   char name[64];
   for (int l = 0; l < c.n_layers; l++) {
     LlamaLayerWeights& L = w->layers[l];
@@ -206,15 +230,12 @@ Status llama_weights_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& a
         {"attn_v.bias", &L.bv, c.qkv_bias},       {"attn_output.weight", &L.wo, true},
         {"ffn_norm.weight", &L.ffn_norm, true},   {"ffn_gate.weight", &L.w_gate, true},
         {"ffn_up.weight", &L.w_up, true},         {"ffn_down.weight", &L.w_down, true},
-        {"attn_q_norm.weight", &L.q_norm, c.qk_norm},
-        {"attn_k_norm.weight", &L.k_norm, c.qk_norm},
-        {"post_attention_norm.weight", &L.attn_post_norm, c.post_norms},
-        {"post_ffw_norm.weight", &L.ffn_post_norm, c.post_norms},
     };
     for (auto& p : parts) {
       format(name, sizeof name, "blk.%d.%s", l, p.suffix);
       INFERPI_TRY(get(name, p.t, p.required));
     }
+    INFERPI_TRY(family_layer_weights(get, c, l, &L));
   }
   return check_llama_weights(c, *w);
 }

@@ -57,7 +57,7 @@ struct LlamaConfig {
   int sliding_window = 0;
   int sliding_pattern = 0;
   float rope_theta_local = 0.0f;
-  bool add_bos = true;       // BOS starts a conversation
+  bool add_bos = true;  // BOS starts a conversation
   int bos_id = -1, eos_id = -1;
   static constexpr int kMaxStops = 4;
   int stop_ids[kMaxStops] = {-1, -1, -1, -1};
@@ -67,16 +67,16 @@ struct LlamaConfig {
 };
 
 struct LlamaLayerWeights {
-  Tensor attn_norm;     // [1, D]
-  Tensor wq, wk, wv;    // [H*hs, D], [KV*hs, D], [KV*hs, D]
-  Tensor bq, bk, bv;    // [1, H*hs], [1, KV*hs], [1, KV*hs] (empty unless qkv_bias)
+  Tensor attn_norm;       // [1, D]
+  Tensor wq, wk, wv;      // [H*hs, D], [KV*hs, D], [KV*hs, D]
+  Tensor bq, bk, bv;      // [1, H*hs], [1, KV*hs], [1, KV*hs] (empty unless qkv_bias)
   Tensor q_norm, k_norm;  // [1, hs] per-head RMSNorm weights (empty unless qk_norm)
-  Tensor wo;            // [D, H*hs]
+  Tensor wo;              // [D, H*hs]
   Tensor attn_post_norm;  // [1, D] (empty unless post_norms)
-  Tensor ffn_norm;      // [1, D]
-  Tensor w_gate, w_up;  // [F, D]
-  Tensor w_down;        // [D, F]
-  Tensor ffn_post_norm;  // [1, D] (empty unless post_norms)
+  Tensor ffn_norm;        // [1, D]
+  Tensor w_gate, w_up;    // [F, D]
+  Tensor w_down;          // [D, F]
+  Tensor ffn_post_norm;   // [1, D] (empty unless post_norms)
 };
 
 struct LlamaWeights {

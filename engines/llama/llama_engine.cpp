@@ -82,9 +82,21 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   if (!config_.tied_output) params += elems(weights_.output);
   for (int l = 0; l < config_.n_layers; l++) {
     const LlamaLayerWeights& w = weights_.layers[l];
-    const Tensor* all[] = {&w.attn_norm, &w.wq,     &w.wk,        &w.wv,     &w.bq,
-                           &w.bk,        &w.bv,     &w.q_norm,    &w.k_norm, &w.wo,
-                           &w.attn_post_norm, &w.ffn_norm, &w.w_gate, &w.w_up, &w.w_down,
+    const Tensor* all[] = {&w.attn_norm,
+                           &w.wq,
+                           &w.wk,
+                           &w.wv,
+                           &w.bq,
+                           &w.bk,
+                           &w.bv,
+                           &w.q_norm,
+                           &w.k_norm,
+                           &w.wo,
+                           &w.attn_post_norm,
+                           &w.ffn_norm,
+                           &w.w_gate,
+                           &w.w_up,
+                           &w.w_down,
                            &w.ffn_post_norm};
     for (const Tensor* t : all) {
       params += elems(*t);

@@ -11,17 +11,17 @@ namespace inferpi {
 
 // Activations for one prefill chunk and the KV cache; all allocated once at load.
 struct LlamaState {
-  float* x;            // [T, D] residual stream
-  float* xb;           // [T, D] normalized input / projection output
-  float* q;            // [T, H*hs]
-  float* k;            // [T, KV*hs]
-  float* v;            // [T, KV*hs]
-  float* att;          // [T, H*hs] attention output (all heads)
-  float* hb;           // [T, F] gate
-  float* hb2;          // [T, F] up
-  float* scores;       // [kAttentionWorkers, context] attention weights, one row per worker
-  float* rope_cos;     // [T, hs/2] global layers
-  float* rope_sin;     // [T, hs/2]
+  float* x;               // [T, D] residual stream
+  float* xb;              // [T, D] normalized input / projection output
+  float* q;               // [T, H*hs]
+  float* k;               // [T, KV*hs]
+  float* v;               // [T, KV*hs]
+  float* att;             // [T, H*hs] attention output (all heads)
+  float* hb;              // [T, F] gate
+  float* hb2;             // [T, F] up
+  float* scores;          // [kAttentionWorkers, context] attention weights, one row per worker
+  float* rope_cos;        // [T, hs/2] global layers
+  float* rope_sin;        // [T, hs/2]
   float* rope_cos_local;  // [T, hs/2] local (sliding-window) layers; null without them
   float* rope_sin_local;
   float* key_cache;    // [L, context, KV*hs]

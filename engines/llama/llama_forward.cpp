@@ -61,8 +61,10 @@ void LlamaEngine::attention_block(int l, int T, int pos0) {
       ops::add_bias(v, w.bv, kv_dim);
     }
     if (c.qk_norm) {  // each head normalized on its own, before the rotation
-      for (int h = 0; h < c.n_heads; h++) ops::rmsnorm(q + h * hs, q + h * hs, w.q_norm, hs, c.rms_eps);
-      for (int h = 0; h < c.n_kv_heads; h++) ops::rmsnorm(k + h * hs, k + h * hs, w.k_norm, hs, c.rms_eps);
+      for (int h = 0; h < c.n_heads; h++)
+        ops::rmsnorm(q + h * hs, q + h * hs, w.q_norm, hs, c.rms_eps);
+      for (int h = 0; h < c.n_kv_heads; h++)
+        ops::rmsnorm(k + h * hs, k + h * hs, w.k_norm, hs, c.rms_eps);
     }
     // RoPE on every query and key head, then k, v go into the cache at their position.
     const float* cos_t = (local ? s.rope_cos_local : s.rope_cos) + t * half;

@@ -107,7 +107,8 @@ Status check_llama_weights(const LlamaConfig& c, const LlamaWeights& w) {
     for (int i = 0; i < c.head_dim / 2; i++) {
       float f;
       memcpy(&f, w.rope_freqs.data + 4 * size_t(i), 4);
-      if (!(f > 0.0f && f < 1e6f)) return Status::error("rope_freqs[%d] = %g is not usable", i, double(f));
+      if (!(f > 0.0f && f < 1e6f))
+        return Status::error("rope_freqs[%d] = %g is not usable", i, double(f));
     }
   }
   return Status::ok();

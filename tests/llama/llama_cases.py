@@ -154,7 +154,8 @@ def make_random_model(out_dir, spec, dtype):
             for n in ("q_norm", "k_norm"):
                 t[p + f"self_attn.{n}.weight"] = (0.2 * rng.normal(size=hs)).astype(np.float32)
     if gemma:
-        t["model.norm.weight"] = (0.1 * rng.normal(size=D)).astype(np.float32)
+        # x (1 + 4): decisive logits from the unit-scale tied embeddings (few near-ties)
+        t["model.norm.weight"] = (4 + 0.1 * rng.normal(size=D)).astype(np.float32)
         t["model.embed_tokens.weight"] /= np.sqrt(D)  # the model multiplies by sqrt(D)
     os.makedirs(out_dir, exist_ok=True)
     write_safetensors(os.path.join(out_dir, "model.safetensors"), t, "F16" if dtype == "f16" else "F32")

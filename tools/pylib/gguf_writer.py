@@ -175,7 +175,8 @@ def write_model(path, cfg, plan, tensors, vocab, chat_template=None, name="model
     """cfg: the exporter's config dict (arch, dim, hidden_dim, n_layers, n_heads,
     n_kv_heads, head_dim, vocab_size, context_length, rope_theta, rms_eps); plan: list of
     (name, dtype, rows, cols); tensors: generator of (name, float32 [rows, cols]) in plan
-    order; vocab(w): adds the tokenizer metadata. Returns the file size."""
+    order, float arrays or already-encoded bytes; vocab(w): adds the tokenizer metadata.
+    Returns the file size."""
     arch = cfg["arch"]
     if arch not in ("llama", "qwen2", "qwen3", "gemma3"):
         raise ValueError(f"GGUF export supports llama, qwen2, qwen3 and gemma3, not {arch}")
@@ -213,6 +214,9 @@ def write_model(path, cfg, plan, tensors, vocab, chat_template=None, name="model
     kinds = {n: (d, rows, cols) for n, d, rows, cols in plan}
     for tname, array in tensors:
         dtype, rows, cols = kinds[tname]
+        if isinstance(array, (bytes, bytearray)):  # blocks already encoded (e.g. K-quants)
+            w.add_tensor(tname, array, dtype, ne=[cols, rows])
+            continue
         a = np.asarray(array, dtype=np.float32).reshape(rows, cols)
         if rows == 1 and dtype in (quant.F32, quant.F16, quant.BF16):
             w.add_tensor(tname, a.reshape(cols), dtype)  # vectors are 1-D in GGUF
