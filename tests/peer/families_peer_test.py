@@ -12,7 +12,7 @@ Models, all random and generated here:
     Llama 3 byte-level BPE with the llama-bpe pre-tokenizer, Qwen3 BPE with qwen2, Gemma3
     SentencePiece without the space prefix;
   - per family a HuggingFace folder (tests/llama/llama_cases.py's random models) exported
-    with tools/export_llama.py --format gguf (f16).
+    with tools/export_llama.py --format gguf (f32 and f16).
 Checks (gguf_peer_test.compare): tokenization identical (writer models), 32 greedy tokens
 identical for f32/f16; for q8_0/q4_K the first 8 identical (or the split is a near-tie of our
 own logits, gguf_peer_test.TIE) and top-1 agreement >= 95 % over 256 positions.
@@ -77,15 +77,16 @@ def main():
     for case in ("llama3_ropescale", "qwen3_qknorm", "gemma3_swa"):
         spec = llama_cases.RANDOM_MODELS[case]
         hf = os.path.join(peer.WORK, f"hf-{case}")
-        out = os.path.join(peer.WORK, f"hf-{case}-gguf")
         llama_cases.make_random_model(hf, spec, "f32")
-        subprocess.run([sys.executable, os.path.join(peer.SRC, "tools", "export_llama.py"),
-                        "--model_dir", hf, "--output_dir", out, "--dtype", "f16",
-                        "--format", "gguf"], check=True, capture_output=True)
         V = spec["V"]
         prompt = [1] + [int(x) for x in rng.integers(3, V, 12)]
         text_ids = [1] + [int(x) for x in rng.integers(3, V, 255)]
-        compare_ids(f"HF {case} -> gguf f16", out, V, prompt, text_ids)
+        for dtype in ("f32", "f16"):
+            out = os.path.join(peer.WORK, f"hf-{case}-gguf-{dtype}")
+            subprocess.run([sys.executable, os.path.join(peer.SRC, "tools", "export_llama.py"),
+                            "--model_dir", hf, "--output_dir", out, "--dtype", dtype,
+                            "--format", "gguf"], check=True, capture_output=True)
+            compare_ids(f"HF {case} -> gguf {dtype}", out, V, prompt, text_ids)
     if peer.failures:
         print(f"{len(peer.failures)} peer checks failed: {peer.failures}")
         return 1
