@@ -40,12 +40,6 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   s.scores = arena.alloc_array<float>(size_t(ops::kAttentionWorkers) * size_t(context_));
   s.rope_cos = arena.alloc_array<float>(T * hs / 2);
   s.rope_sin = arena.alloc_array<float>(T * hs / 2);
-  s.rope_cos_local = s.rope_sin_local = nullptr;
-  if (config_.sliding_window > 0) {
-    s.rope_cos_local = arena.alloc_array<float>(T * hs / 2);
-    s.rope_sin_local = arena.alloc_array<float>(T * hs / 2);
-    if (!s.rope_cos_local || !s.rope_sin_local) return Status::error("out of memory for RoPE");
-  }
   s.logits = arena.alloc_array<float>(size_t(config_.vocab_size));
   s.key_cache = arena.alloc_array<float>(cache);
   s.value_cache = arena.alloc_array<float>(cache);
@@ -57,6 +51,13 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
         2 * cache * sizeof(float) >> 20, context_, arena.remaining() >> 20);
   }
   memset(s.logits, 0, size_t(config_.vocab_size) * sizeof(float));
+  // Rotary tables of the local (sliding-window) layers, which have their own base.
+  s.rope_cos_local = s.rope_sin_local = nullptr;
+  if (config_.sliding_window > 0) {
+    s.rope_cos_local = arena.alloc_array<float>(T * hs / 2);
+    s.rope_sin_local = arena.alloc_array<float>(T * hs / 2);
+    if (!s.rope_cos_local || !s.rope_sin_local) return Status::error("out of memory for RoPE");
+  }
 
   const ChatTemplateSpec* spec = chat_template_spec(uint32_t(config_.chat_template));
   if (!spec) return Status::error("unknown chat template id %u", uint32_t(config_.chat_template));
