@@ -97,15 +97,27 @@ void swiglu(float* gate, const float* up, int n) {
   }
 }
 
+void geglu_tanh(float* gate, const float* up, int n) {
+  const float k = 0.7978845608028654f;  // sqrt(2 / pi)
+  for (int i = 0; i < n; i++) {
+    float g = gate[i];
+    gate[i] = 0.5f * g * (1.0f + kmath::tanhf(k * (g + 0.044715f * g * g * g))) * up[i];
+  }
+}
+
 void relu_squared(float* x, int n) {
   for (int i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] * x[i] : 0.0f;
 }
 
-void rope_table(float* cos_out, float* sin_out, int pos, int rot_dim, double theta) {
+void rope_table(float* cos_out, float* sin_out, int pos, int rot_dim, double theta,
+                float freq_scale, const float* divisors) {
   for (int i = 0; i < rot_dim / 2; i++) {
-    // Frequencies computed as the references do: float32 inv_freq, then pos * inv_freq.
+    // Frequencies computed as the references do: float32 inv_freq, then pos * inv_freq
+    // (llama.cpp: angle / divisor * freq_scale).
     float inv_freq = float(1.0 / kmath::pow(theta, double(2 * i) / double(rot_dim)));
     float angle = float(pos) * inv_freq;
+    if (divisors) angle /= divisors[i];
+    if (freq_scale != 1.0f) angle *= freq_scale;
     double s, c;
     kmath::sincos(double(angle), &s, &c);
     cos_out[i] = float(c);

@@ -31,12 +31,16 @@ void add(float* x, const float* y, int n);
 void add_bias(float* x, const Tensor& bias, int n);
 // gate[i] = silu(gate[i]) * up[i]
 void swiglu(float* gate, const float* up, int n);
+// gate[i] = gelu_tanh(gate[i]) * up[i], GELU's tanh approximation (Gemma's GeGLU)
+void geglu_tanh(float* gate, const float* up, int n);
 // x[i] = relu(x[i])^2
 void relu_squared(float* x, int n);
 
 // Rotary embedding tables: cos/sin of pos * theta^(-2i/rot_dim) for i in [0, rot_dim/2).
-// `sign` is +1 for the usual rotation, -1 for nanochat's (docs/nanochat.md: -theta).
-void rope_table(float* cos_out, float* sin_out, int pos, int rot_dim, double theta);
+// Scaled RoPE: the angle is further multiplied by freq_scale (linear scaling, 1/factor) and
+// divided by divisors[i] when given (Llama 3's per-frequency factors, GGUF rope_freqs).
+void rope_table(float* cos_out, float* sin_out, int pos, int rot_dim, double theta,
+                float freq_scale = 1.0f, const float* divisors = nullptr);
 // Rotate one head vector in place. Interleaved (llama2.c / GGUF llama): pairs (2i, 2i+1).
 // Half-split (NeoX, HF Qwen2, nanochat): pairs (i, i + rot_dim/2).
 void rope_interleaved(float* head, const float* cos_t, const float* sin_t, int rot_dim);

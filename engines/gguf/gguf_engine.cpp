@@ -2,6 +2,7 @@
 // Llama engine runs from the tensors where they lie in the loaded file.
 #include "engines/core/engine.h"
 #include "engines/gguf/gguf.h"
+#include "engines/gguf/gguf_families.h"
 #include "engines/gguf/gguf_llama.h"
 #include "engines/llama/llama_engine.h"
 #include "runtime/core/console.h"
@@ -55,11 +56,7 @@ Status gguf_describe(const uint8_t* head, size_t head_size, uint64_t file_size, 
   copy_string(out->architecture, sizeof out->architecture,
               s.architecture[0] ? s.architecture : "?");
   copy_string(out->dtype, sizeof out->dtype, file_type_name(s.file_type));
-  if (s.architecture[0] && strcmp(s.architecture, "llama") != 0 &&
-      strcmp(s.architecture, "qwen2") != 0) {
-    return Status::error("unsupported: architecture '%s' (InferPi runs llama and qwen2 GGUFs)",
-                         s.architecture);
-  }
+  if (s.architecture[0]) INFERPI_TRY(gguf::check_architecture(s.architecture));
   (void)file_size;  // parameter count needs the tensor infos; shown after loading
   return Status::ok();
 }

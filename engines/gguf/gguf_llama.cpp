@@ -1,6 +1,7 @@
 #include "engines/gguf/gguf_llama.h"
 
 #include "engines/core/engine.h"
+#include "engines/gguf/gguf_families.h"
 #include "engines/tokenizers/bpe_tokenizer.h"
 #include "engines/tokenizers/spm_tokenizer.h"
 #include "runtime/core/format.h"
@@ -64,11 +65,7 @@ Status llama_config_from_gguf(const GgufFile& f, LlamaConfig* c) {
   }
   char arch[32];
   arch_s.copy_to(arch, sizeof arch);
-  const bool qwen2 = arch_s.equals("qwen2");
-  if (!arch_s.equals("llama") && !qwen2) {
-    return Status::error("unsupported: architecture '%s' (InferPi runs llama and qwen2 GGUFs)",
-                         arch);
-  }
+  INFERPI_TRY(check_architecture(arch));
   copy_string(c->architecture, sizeof c->architecture, arch);
 
   char key[96];
@@ -112,30 +109,8 @@ Status llama_config_from_gguf(const GgufFile& f, LlamaConfig* c) {
   } else if (!st) {
     return st;
   }
-  // RoPE scaling (linear/yarn/longrope/llama3) changes the frequencies: we implement plain RoPE.
-  Str scaling;
-  if (f.get_string(arch_key(key, sizeof key, arch, "rope.scaling.type"), &scaling) &&
-      !scaling.equals("none")) {
-    char s[24];
-    return Status::error("unsupported: rope scaling '%s'", scaling.copy_to(s, sizeof s));
-  }
-  if (f.get_float(arch_key(key, sizeof key, arch, "rope.scaling.factor"), &v) && v != 0.0 &&
-      v != 1.0) {
-    return Status::error("unsupported: rope scaling factor %g", v);
-  }
-  if (f.find_tensor("rope_freqs.weight")) {
-    return Status::error("unsupported: rope_freqs.weight (Llama-3.1-style rope scaling)");
-  }
-
-  // GGUF llama Q/K rows are already in interleaved (NORM) order; qwen2 rows are HF order
-  // and llama.cpp rotates them NeoX-style (docs/formats.md §6.7).
-  c->rope_pairing = qwen2 ? RopePairing::HalfSplit : RopePairing::Interleaved;
-  c->tied_output = f.find_tensor("output.weight") == nullptr;
-  c->qkv_bias = f.find_tensor("blk.0.attn_q.bias") != nullptr;
-  if (qwen2 && !c->qkv_bias) return Status::error("qwen2 file without blk.0.attn_q.bias");
-  if (f.find_tensor("blk.0.attn_output.bias") || f.find_tensor("blk.0.ffn_up.bias")) {
-    return Status::error("unsupported: biases on attn_output/ffn (not llama/qwen2 layout)");
-  }
+  // Per-family switches: RoPE pairing and scaling, biases, norms, activation, windows.
+  INFERPI_TRY(family_config_from_gguf(f, arch, c));
 
   // Vocabulary and special tokens (llama.cpp's defaults when keys are missing, §6.10).
   Array tokens;
@@ -192,6 +167,32 @@ Status llama_config_from_gguf(const GgufFile& f, LlamaConfig* c) {
   return validate_llama_config(*c);
 }
 
+namespace {
+
+// The tensors only some families have: qwen3/gemma3 q/k norms, gemma3's norms after
+// attention and FFN (required exactly when the config says the family has them).
+template <typename Get>
+Status family_layer_weights(Get& get, const LlamaConfig& c, int l, LlamaLayerWeights* L) {
+  const struct {
+    const char* suffix;
+    Tensor* t;
+    bool required;
+  } parts[] = {
+      {"attn_q_norm.weight", &L->q_norm, c.qk_norm},
+      {"attn_k_norm.weight", &L->k_norm, c.qk_norm},
+      {"post_attention_norm.weight", &L->attn_post_norm, c.post_norms},
+      {"post_ffw_norm.weight", &L->ffn_post_norm, c.post_norms},
+  };
+  char name[64];
+  for (const auto& p : parts) {
+    format(name, sizeof name, "blk.%d.%s", l, p.suffix);
+    INFERPI_TRY(get(name, p.t, p.required));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Status llama_weights_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& arena,
                                LlamaWeights* w) {
   *w = LlamaWeights{};
@@ -212,6 +213,8 @@ Status llama_weights_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& a
   INFERPI_TRY(get("output_norm.weight", &w->output_norm, true));
   INFERPI_TRY(get("output.weight", &w->output, false));
   if (w->output.empty()) w->output = w->token_embd;  // tied classifier
+
+  INFERPI_TRY(get("rope_freqs.weight", &w->rope_freqs, false));  // Llama 3 RoPE scaling
   char name[64];
   for (int l = 0; l < c.n_layers; l++) {
     LlamaLayerWeights& L = w->layers[l];
@@ -232,6 +235,7 @@ Status llama_weights_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& a
       format(name, sizeof name, "blk.%d.%s", l, p.suffix);
       INFERPI_TRY(get(name, p.t, p.required));
     }
+    INFERPI_TRY(family_layer_weights(get, c, l, &L));
   }
   return check_llama_weights(c, *w);
 }

@@ -1,6 +1,7 @@
-// GGUF files of architecture `llama` (Llama-2, TinyLlama, SmolLM2, our exports) and `qwen2`
-// (Qwen2.5) → the Llama engine's LlamaConfig + LlamaWeights, the tokenizer from the file's
-// metadata, and the chat template recognised from tokenizer.chat_template
+// GGUF files of architecture `llama` (Llama-2/3, TinyLlama, SmolLM2, our exports), `qwen2`,
+// `qwen3` and `gemma3` (family switches in gguf_families.cpp) → the Llama engine's
+// LlamaConfig + LlamaWeights, the tokenizer from the file's metadata, and the chat template
+// recognised from tokenizer.chat_template
 // (docs/formats.md §6.4–§6.7, §6.10, §7 and "GGUF in InferPi").
 #pragma once
 #include "engines/core/tokenizer.h"

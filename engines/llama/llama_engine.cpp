@@ -47,6 +47,13 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   }
   INFERPI_TRY(s.kv.init(options.kv_type, config_.n_layers, context_, int(kv_dim), arena));
   memset(s.logits, 0, size_t(config_.vocab_size) * sizeof(float));
+  // Rotary tables of the local (sliding-window) layers, which have their own base.
+  s.rope_cos_local = s.rope_sin_local = nullptr;
+  if (config_.sliding_window > 0) {
+    s.rope_cos_local = arena.alloc_array<float>(T * hs / 2);
+    s.rope_sin_local = arena.alloc_array<float>(T * hs / 2);
+    if (!s.rope_cos_local || !s.rope_sin_local) return Status::error("out of memory for RoPE");
+  }
 
   const ChatTemplateSpec* spec = chat_template_spec(uint32_t(config_.chat_template));
   if (!spec) return Status::error("unknown chat template id %u", uint32_t(config_.chat_template));
@@ -72,8 +79,22 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   if (!config_.tied_output) params += elems(weights_.output);
   for (int l = 0; l < config_.n_layers; l++) {
     const LlamaLayerWeights& w = weights_.layers[l];
-    const Tensor* all[] = {&w.attn_norm, &w.wq, &w.wk,       &w.wv,     &w.bq,   &w.bk,
-                           &w.bv,        &w.wo, &w.ffn_norm, &w.w_gate, &w.w_up, &w.w_down};
+    const Tensor* all[] = {&w.attn_norm,
+                           &w.wq,
+                           &w.wk,
+                           &w.wv,
+                           &w.bq,
+                           &w.bk,
+                           &w.bv,
+                           &w.q_norm,
+                           &w.k_norm,
+                           &w.wo,
+                           &w.attn_post_norm,
+                           &w.ffn_norm,
+                           &w.w_gate,
+                           &w.w_up,
+                           &w.w_down,
+                           &w.ffn_post_norm};
     for (const Tensor* t : all) {
       params += elems(*t);
       if (!t->empty()) bytes += t->bytes();
@@ -105,8 +126,8 @@ static Status llama_describe(const uint8_t* head, size_t head_size, uint64_t fil
   }
   using namespace llama_format;
   if (head_size < kHeaderSize) return Status::error("model.bin: header truncated");
-  copy_string(out->architecture, sizeof(out->architecture),
-              load_le32(head + kOffArch) == kArchQwen2 ? "qwen2" : "llama");
+  const char* arch = arch_name(load_le32(head + kOffArch));
+  copy_string(out->architecture, sizeof(out->architecture), arch ? arch : "?");
   uint64_t table = load_le64(head + kOffTableOffset);
   // The first tensor is the token embedding; its type names the file's dtype.
   if (table + kEntrySize <= head_size) {

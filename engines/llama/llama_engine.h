@@ -1,5 +1,6 @@
-// LlamaEngine: llama2.c / HF Llama / Qwen2 models (RMSNorm, RoPE in either pairing, GQA
-// attention with optional q/k/v biases, SwiGLU FFN, tied or separate classifier).
+// LlamaEngine: llama2.c / HF Llama (2, 3.x with RoPE scaling) / Qwen2 / Qwen3 / Gemma3 models
+// (RMSNorm, RoPE in either pairing, GQA attention with optional q/k/v biases or q/k norms,
+// sliding-window layers, SwiGLU or GeGLU FFN, tied or separate classifier).
 // Runs from a LlamaConfig + LlamaWeights, whichever loader produced them.
 #pragma once
 #include "engines/core/engine.h"
@@ -10,19 +11,21 @@ namespace inferpi {
 
 // Activations for one prefill chunk and the KV cache; all allocated once at load.
 struct LlamaState {
-  float* x;         // [T, D] residual stream
-  float* xb;        // [T, D] normalized input / projection output
-  float* q;         // [T, H*hs]
-  float* k;         // [T, KV*hs]
-  float* v;         // [T, KV*hs]
-  float* att;       // [T, H*hs] attention output (all heads)
-  float* hb;        // [T, F] gate
-  float* hb2;       // [T, F] up
-  float* scores;    // [kAttentionWorkers, context] attention weights, one row per worker
-  float* rope_cos;  // [T, hs/2]
-  float* rope_sin;  // [T, hs/2]
-  KvCache kv;       // [L, context, KV*hs] keys and values
-  float* logits;    // [V] after the last token
+  float* x;               // [T, D] residual stream
+  float* xb;              // [T, D] normalized input / projection output
+  float* q;               // [T, H*hs]
+  float* k;               // [T, KV*hs]
+  float* v;               // [T, KV*hs]
+  float* att;             // [T, H*hs] attention output (all heads)
+  float* hb;              // [T, F] gate
+  float* hb2;             // [T, F] up
+  float* scores;          // [kAttentionWorkers, context] attention weights, one row per worker
+  float* rope_cos;        // [T, hs/2] global layers
+  float* rope_sin;        // [T, hs/2]
+  float* rope_cos_local;  // [T, hs/2] local (sliding-window) layers; null without them
+  float* rope_sin_local;
+  KvCache kv;     // [L, context, KV*hs] keys and values
+  float* logits;  // [V] after the last token
 };
 
 class LlamaEngine : public Engine {
@@ -47,6 +50,9 @@ class LlamaEngine : public Engine {
 
  private:
   void forward_chunk(const int* tokens, int T, int pos0, float* chunk_logits, bool last);
+  void embed_chunk(const int* tokens, int T, int pos0);
+  void attention_block(int layer, int T, int pos0);
+  void ffn_block(int layer, int T);
 
   LlamaConfig config_;
   LlamaWeights weights_{};

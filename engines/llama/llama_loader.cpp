@@ -35,6 +35,16 @@ Status validate_llama_config(const LlamaConfig& c) {
     return Status::error("model header: bad rope theta");
   }
   if (!(c.rms_eps > 0.0f && c.rms_eps < 1.0f)) return Status::error("model header: bad rms eps");
+  if (!(c.attn_scale >= 0.0f && c.attn_scale < 1e6f) ||
+      !(c.rope_freq_scale > 0.0f && c.rope_freq_scale <= 1e6f)) {
+    return Status::error("model header: bad attention scale or RoPE frequency scale");
+  }
+  if (c.sliding_window < 0 || c.sliding_pattern < 0 ||
+      (c.sliding_window > 0 &&
+       (c.sliding_pattern < 1 || !(c.rope_theta_local > 0.0f && c.rope_theta_local < 1e12f)))) {
+    return Status::error("model header: bad sliding window (%d, pattern %d, local theta)",
+                         c.sliding_window, c.sliding_pattern);
+  }
   if (c.bos_id >= c.vocab_size || c.eos_id >= c.vocab_size) {
     return Status::error("model header: BOS/EOS id outside the vocabulary of %d", c.vocab_size);
   }
@@ -82,6 +92,24 @@ Status check_llama_weights(const LlamaConfig& c, const LlamaWeights& w) {
       INFERPI_TRY(check_tensor(L.bk, "attn_k.bias", l, 1, kv));
       INFERPI_TRY(check_tensor(L.bv, "attn_v.bias", l, 1, kv));
     }
+    if (c.qk_norm) {
+      INFERPI_TRY(check_tensor(L.q_norm, "attn_q_norm", l, 1, c.head_dim));
+      INFERPI_TRY(check_tensor(L.k_norm, "attn_k_norm", l, 1, c.head_dim));
+    }
+    if (c.post_norms) {
+      INFERPI_TRY(check_tensor(L.attn_post_norm, "post_attention_norm", l, 1, D));
+      INFERPI_TRY(check_tensor(L.ffn_post_norm, "post_ffw_norm", l, 1, D));
+    }
+  }
+  if (!w.rope_freqs.empty()) {  // read as floats by the RoPE tables
+    INFERPI_TRY(check_tensor(w.rope_freqs, "rope_freqs", -1, 1, c.head_dim / 2));
+    if (w.rope_freqs.type != DType::F32) return Status::error("rope_freqs must be f32");
+    for (int i = 0; i < c.head_dim / 2; i++) {
+      float f;
+      memcpy(&f, w.rope_freqs.data + 4 * size_t(i), 4);
+      if (!(f > 0.0f && f < 1e6f))
+        return Status::error("rope_freqs[%d] = %g is not usable", i, double(f));
+    }
   }
   return Status::ok();
 }
@@ -102,11 +130,9 @@ static Status load_inferpi(const uint8_t* file, size_t size, Arena& arena, Llama
   if (load_le32(h + kOffHeaderSize) != kHeaderSize)
     return Status::error("model.bin: bad header size");
   uint32_t arch = load_le32(h + kOffArch);
-  if (arch != kArchLlama && arch != kArchQwen2) {
-    return Status::error("model.bin: unknown architecture id %u", arch);
-  }
+  if (!arch_name(arch)) return Status::error("model.bin: unknown architecture id %u", arch);
   *c = LlamaConfig{};
-  copy_string(c->architecture, sizeof(c->architecture), arch == kArchLlama ? "llama" : "qwen2");
+  copy_string(c->architecture, sizeof(c->architecture), arch_name(arch));
   auto i32 = [&](size_t off) { return int32_t(load_le32(h + off)); };
   auto f32 = [&](size_t off) {
     float f;
@@ -131,6 +157,19 @@ static Status load_inferpi(const uint8_t* file, size_t size, Arena& arena, Llama
   c->tied_output = flags & kFlagTied;
   c->qkv_bias = flags & kFlagQkvBias;
   c->add_bos = flags & kFlagAddBos;
+  c->qk_norm = flags & kFlagQkNorm;
+  c->post_norms = flags & kFlagPostNorms;
+  c->scale_embeddings = flags & kFlagScaleEmbeddings;
+  if (flags & ~kKnownFlags) return Status::error("model.bin: unknown flags 0x%x", flags);
+  uint32_t act = load_le32(h + kOffFfnActivation);
+  if (act > 1) return Status::error("model.bin: unknown FFN activation %u", act);
+  c->ffn_activation = FfnActivation(act);
+  c->attn_scale = f32(kOffAttnScale);
+  float freq_scale = f32(kOffRopeFreqScale);
+  c->rope_freq_scale = freq_scale == 0.0f ? 1.0f : freq_scale;  // files before the field: 0
+  c->sliding_window = clamp_int(load_le32(h + kOffSlidingWindow));
+  c->sliding_pattern = clamp_int(load_le32(h + kOffSlidingPattern));
+  c->rope_theta_local = f32(kOffRopeThetaLocal);
   c->bos_id = i32(kOffBos);
   c->eos_id = i32(kOffEos);
   c->n_stop_ids = 0;
@@ -163,7 +202,7 @@ static Status load_inferpi(const uint8_t* file, size_t size, Arena& arena, Llama
   w->layers = arena.alloc_array<LlamaLayerWeights>(size_t(c->n_layers));
   if (!w->layers) return Status::error("out of memory for %d layers", c->n_layers);
   for (int l = 0; l < c->n_layers; l++) w->layers[l] = LlamaLayerWeights{};
-  w->token_embd = w->output_norm = w->output = Tensor{};
+  w->token_embd = w->output_norm = w->output = w->rope_freqs = Tensor{};
 
   for (uint32_t i = 0; i < n_tensors; i++) {
     const uint8_t* e = file + table + size_t(i) * kEntrySize;
@@ -195,6 +234,8 @@ static Status load_inferpi(const uint8_t* file, size_t size, Arena& arena, Llama
       slot = &w->output_norm;
     } else if (strcmp(name, "output.weight") == 0) {
       slot = &w->output;
+    } else if (strcmp(name, "rope_freqs.weight") == 0) {
+      slot = &w->rope_freqs;
     } else if (starts_with(name, "blk.")) {
       const char* p = name + 4;
       layer = 0;
@@ -213,8 +254,12 @@ static Status load_inferpi(const uint8_t* file, size_t size, Arena& arena, Llama
             {"attn_q.bias", &L.bq},
             {"attn_k.bias", &L.bk},
             {"attn_v.bias", &L.bv},
+            {"attn_q_norm.weight", &L.q_norm},
+            {"attn_k_norm.weight", &L.k_norm},
             {"attn_output.weight", &L.wo},
+            {"attn_post_norm.weight", &L.attn_post_norm},  // GGUF: post_attention_norm
             {"ffn_norm.weight", &L.ffn_norm},
+            {"ffn_post_norm.weight", &L.ffn_post_norm},  // GGUF: post_ffw_norm
             {"ffn_gate.weight", &L.w_gate},
             {"ffn_up.weight", &L.w_up},
             {"ffn_down.weight", &L.w_down},

@@ -116,18 +116,31 @@ def scenario_usb(args, work):
         print(q.transcript())
 
 
+# A tiny random gemma3 (sliding-window + global layers, GeGLU, sandwich norms), f32, 1 MB.
+TINY_GEMMA3 = dict(arch="gemma3", D=64, F=128, L=6, H=2, KV=1, hs=32, theta=1e6, eps=1e-6,
+                   tied=True, vocab="spm", window=4, linear=8.0)
+
+
 def scenario_gguf(args, work):
-    """A llama.cpp GGUF file (q8_0, written by export_llama.py --format gguf) on the stick:
-    listed as a GGUF llama model and chatting token for token like the host CLI."""
+    """llama.cpp GGUF files on the stick: demo-llama (q8_0, written by export_llama.py
+    --format gguf) and a tiny random gemma3 written by our GGUF writer at test time. Both are
+    listed as GGUF models of their architecture and chat token for token like the host CLI."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "peer"))
+    from family_models import write_family
     folder = os.path.join(args.models, "demo-llama-gguf")
+    tiny = os.path.join(work, "tiny-gemma3")
+    write_family("gemma3", 0, os.path.join(tiny, "model.gguf"), TINY_GEMMA3, readable=True)
     img = os.path.join(work, "gguf.img")
-    make_image(img, [folder])
+    make_image(img, [folder, tiny])
     want = host_reply(args.cli, folder)
+    want_tiny = host_reply(args.cli, tiny)
     with QemuSession(args.kernel, usb_args(img)) as q:
         q.expect(r"Models on usb0p1 INFERPI:", timeout=120)
         q.expect(r"1  demo-llama-gguf +GGUF +llama +q8_0 ")
+        q.expect(r"2  tiny-gemma3 +GGUF +gemma3 +f32 ")
         q.expect(MENU)
         chat_turn(q, 1, "demo-llama-gguf", r"\w+", want)
+        chat_turn(q, 2, "tiny-gemma3", r"\w+", want_tiny)
         print(q.transcript())
 
 

@@ -99,14 +99,31 @@ RANDOM_MODELS = {
     # Llama, multi-head (KV = H), tied, theta 1e5 (SmolLM2-like).
     "llama_mha_theta1e5": dict(arch="LlamaForCausalLM", D=48, F=96, L=3, H=3, KV=3, V=300,
                                theta=1e5, eps=1e-5, tied=True, seed=3),
+    # Llama 3.2-like: theta 5e5 and Llama 3 RoPE scaling (rope_freqs divisors), with
+    # original_max_position_embeddings small enough that all three wavelength bands occur.
+    "llama3_ropescale": dict(arch="LlamaForCausalLM", D=64, F=160, L=2, H=4, KV=2, V=300,
+                             theta=5e5, eps=1e-5, tied=True, seed=4,
+                             rope_scaling={"rope_type": "llama3", "factor": 32.0,
+                                           "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                           "original_max_position_embeddings": 64}),
+    # Qwen3: per-head q/k RMSNorm, no biases, head_dim 32 != D/H (= 16), tied.
+    "qwen3_qknorm": dict(arch="Qwen3ForCausalLM", D=64, F=128, L=2, H=4, KV=2, V=300,
+                         theta=1e6, eps=1e-6, tied=True, seed=5, head_dim=32),
+    # Gemma3: 6 layers (5 local with a 4-token window, 1 global), head_dim 32, GeGLU, sandwich
+    # norms, q/k norms, sqrt(D) embeddings, linear RoPE scaling on the global layer.
+    "gemma3_swa": dict(arch="Gemma3ForCausalLM", D=64, F=128, L=6, H=2, KV=1, V=300,
+                       theta=1e6, eps=1e-6, tied=True, seed=6, head_dim=32, window=4,
+                       rope_scaling={"rope_type": "linear", "factor": 8.0}),
 }
 
 
 def make_random_model(out_dir, spec, dtype):
     rng = np.random.default_rng(spec["seed"])
     D, F, L, H, KV, V = (spec[k] for k in ("D", "F", "L", "H", "KV", "V"))
-    hs = D // H
+    hs = spec.get("head_dim", D // H)
     qwen = spec["arch"] == "Qwen2ForCausalLM"
+    qk_norm = spec["arch"] in ("Qwen3ForCausalLM", "Gemma3ForCausalLM")
+    gemma = spec["arch"] == "Gemma3ForCausalLM"
 
     def mat(rows, cols):
         return rng.normal(0, 1 / np.sqrt(cols), (rows, cols)).astype(np.float32)
@@ -131,6 +148,20 @@ def make_random_model(out_dir, spec, dtype):
         if qwen:
             for n, rows in (("q", H * hs), ("k", KV * hs), ("v", KV * hs)):
                 t[p + f"self_attn.{n}_proj.bias"] = rng.normal(0, 0.5, rows).astype(np.float32)
+        if qk_norm:
+            for n in ("q_norm", "k_norm"):
+                t[p + f"self_attn.{n}.weight"] = (1 + 0.2 * rng.normal(size=hs)).astype(np.float32)
+        if gemma:  # Gemma's norms multiply by (1 + w): weights around 0; the norms after
+            # attention and FFN give their outputs weight against the residual stream.
+            for n, mean in (("input_layernorm", 0), ("post_attention_layernorm", 2),
+                            ("pre_feedforward_layernorm", 0), ("post_feedforward_layernorm", 2)):
+                t[p + n + ".weight"] = (mean + 0.1 * rng.normal(size=D)).astype(np.float32)
+            for n in ("q_norm", "k_norm"):
+                t[p + f"self_attn.{n}.weight"] = (0.2 * rng.normal(size=hs)).astype(np.float32)
+    if gemma:
+        # x (1 + 4): decisive logits from the unit-scale tied embeddings (few near-ties)
+        t["model.norm.weight"] = (4 + 0.1 * rng.normal(size=D)).astype(np.float32)
+        t["model.embed_tokens.weight"] /= np.sqrt(D)  # the model multiplies by sqrt(D)
     os.makedirs(out_dir, exist_ok=True)
     write_safetensors(os.path.join(out_dir, "model.safetensors"), t, "F16" if dtype == "f16" else "F32")
     cfg = {"architectures": [spec["arch"]], "hidden_size": D, "intermediate_size": F,
@@ -138,8 +169,18 @@ def make_random_model(out_dir, spec, dtype):
            "vocab_size": V, "max_position_embeddings": 256, "rms_norm_eps": spec["eps"],
            "tie_word_embeddings": spec["tied"], "bos_token_id": 1, "eos_token_id": 2,
            "hidden_act": "silu"}
-    if qwen:
+    if "head_dim" in spec:
+        cfg["head_dim"] = hs
+    if gemma:
+        cfg.update(hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=hs,
+                   sliding_window=spec["window"], sliding_window_pattern=6,
+                   rope_local_base_freq=10000.0, rope_theta=spec["theta"],
+                   rope_scaling=spec.get("rope_scaling"))
+        del cfg["hidden_act"]
+    elif qwen or "rope_scaling" in spec:
         cfg["rope_theta"] = spec["theta"]  # top level (older configs)
+        if "rope_scaling" in spec:
+            cfg["rope_scaling"] = spec["rope_scaling"]
     else:
         cfg["rope_parameters"] = {"rope_theta": spec["theta"], "rope_type": "default"}  # newer
     with open(os.path.join(out_dir, "config.json"), "w") as f:

@@ -20,8 +20,9 @@ import sys
 
 import numpy as np
 
-INFERPI, SRC, SHARED, WORK = sys.argv[1:5]
-sys.path.insert(0, os.path.join(SRC, "tools"))
+# Also imported as a library (tests/peer/family_models.py): then argv may carry no paths.
+INFERPI, SRC, SHARED, WORK = (sys.argv[1:5] + [""] * 4)[:4]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from pylib import gguf_writer as gw, quant  # noqa: E402
 
 PEER_DIR = os.path.join(SRC, "tests", "peer")

@@ -157,14 +157,32 @@ def bpe_vocab_metadata(w, tokens, types, merges, pre, bos=None, eos=None, eot=No
     w.add("tokenizer.ggml.add_bos_token", bool(add_bos))
 
 
+def _check_llama_cpp_expressible(cfg):
+    """llama.cpp fixes some Gemma3 numbers instead of reading them (src/llama-model.cpp):
+    every 6th layer global, local RoPE base 10000, q scaled by 1/sqrt(head_dim). A model that
+    differs cannot be written as a GGUF that means the same thing."""
+    if cfg["arch"] != "gemma3":
+        return
+    hd = int(cfg["head_dim"])
+    if cfg.get("sliding_window") and (cfg["sliding_pattern"] != 6 or
+                                      cfg["rope_theta_local"] != 10000.0):
+        raise ValueError("gemma3 GGUF needs sliding_window_pattern 6 and rope_local_base_freq "
+                         "10000 (llama.cpp's fixed values)")
+    if abs(cfg.get("attn_scale", 0.0) * hd ** 0.5 - 1.0) > 1e-6:
+        raise ValueError("gemma3 GGUF needs query_pre_attn_scalar = head_dim (llama.cpp's "
+                         "fixed attention scale)")
+
+
 def write_model(path, cfg, plan, tensors, vocab, chat_template=None, name="model"):
     """cfg: the exporter's config dict (arch, dim, hidden_dim, n_layers, n_heads,
     n_kv_heads, head_dim, vocab_size, context_length, rope_theta, rms_eps); plan: list of
     (name, dtype, rows, cols); tensors: generator of (name, float32 [rows, cols]) in plan
-    order; vocab(w): adds the tokenizer metadata. Returns the file size."""
+    order, float arrays or already-encoded bytes; vocab(w): adds the tokenizer metadata.
+    Returns the file size."""
     arch = cfg["arch"]
-    if arch not in ("llama", "qwen2"):
-        raise ValueError(f"GGUF export supports llama and qwen2, not {arch}")
+    if arch not in ("llama", "qwen2", "qwen3", "gemma3"):
+        raise ValueError(f"GGUF export supports llama, qwen2, qwen3 and gemma3, not {arch}")
+    _check_llama_cpp_expressible(cfg)
     w = GGUFWriter()
     w.add("general.architecture", arch)
     w.add("general.name", name)
@@ -177,10 +195,15 @@ def write_model(path, cfg, plan, tensors, vocab, chat_template=None, name="model
     w.add(f"{arch}.attention.layer_norm_rms_epsilon", float(cfg["rms_eps"]), F32)
     w.add(f"{arch}.rope.freq_base", float(cfg["rope_theta"]), F32)
     hd = int(cfg["head_dim"])
-    if hd * int(cfg["n_heads"]) != int(cfg["dim"]):
+    if hd * int(cfg["n_heads"]) != int(cfg["dim"]) or arch in ("qwen3", "gemma3"):
         w.add(f"{arch}.attention.key_length", hd, U32)
         w.add(f"{arch}.attention.value_length", hd, U32)
     w.add(f"{arch}.rope.dimension_count", hd, U32)
+    if cfg.get("rope_freq_scale", 1.0) != 1.0:
+        w.add(f"{arch}.rope.scaling.type", "linear")
+        w.add(f"{arch}.rope.scaling.factor", 1.0 / float(cfg["rope_freq_scale"]), F32)
+    if arch == "gemma3" and cfg.get("sliding_window"):
+        w.add("gemma3.attention.sliding_window", int(cfg["sliding_window"]), U32)
     if arch == "llama":
         w.add("llama.vocab_size", int(cfg["vocab_size"]), U32)
     main_types = [d for _, d, rows, _ in plan if rows > 1]
@@ -193,6 +216,9 @@ def write_model(path, cfg, plan, tensors, vocab, chat_template=None, name="model
     kinds = {n: (d, rows, cols) for n, d, rows, cols in plan}
     for tname, array in tensors:
         dtype, rows, cols = kinds[tname]
+        if isinstance(array, (bytes, bytearray)):  # blocks already encoded (e.g. K-quants)
+            w.add_tensor(tname, array, dtype, ne=[cols, rows])
+            continue
         a = np.asarray(array, dtype=np.float32).reshape(rows, cols)
         if rows == 1 and dtype in (quant.F32, quant.F16, quant.BF16):
             w.add_tensor(tname, a.reshape(cols), dtype)  # vectors are 1-D in GGUF

@@ -9,6 +9,8 @@ import numpy as np
 
 def write_v0(path, cfg, tensors):
     t = dict(tensors)  # small models only: everything in memory
+    if cfg["arch"] != "llama" or cfg.get("rope_freqs") or cfg.get("rope_freq_scale", 1.0) != 1.0:
+        raise ValueError("llama2.c v0 holds plain llama models (no RoPE scaling, no q/k norms)")
     D, L, hs = cfg["dim"], cfg["n_layers"], cfg["head_dim"]
     if cfg["n_heads"] * hs != D or cfg["rope_pairing"] != 0 or cfg["qkv_bias"]:
         raise ValueError("llama2.c v0 needs n_heads*head_dim == dim, interleaved RoPE, no biases")

@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""llama.cpp (node-llama-cpp 3.21.1, prebuilt) vs InferPi on the model families of issue 14:
+Llama 3 (RoPE scaling through rope_freqs), Qwen3 (q/k norms, head_dim != D/H) and Gemma3
+(sandwich norms, GeGLU, sqrt(D) embeddings, sliding-window local layers + a global layer
+with linear RoPE scaling).
+
+    families_peer_test.py INFERPI_BIN SOURCE_DIR SHARED_DIR WORK_DIR
+
+Models, all random and generated here:
+  - per family a GGUF written by our writer (tools/pylib/gguf_writer.py) as f32, f16, q8_0
+    and q4_K (raw random Q4_K blocks: our writer cannot quantize to K-quants); vocabularies:
+    Llama 3 byte-level BPE with the llama-bpe pre-tokenizer, Qwen3 BPE with qwen2, Gemma3
+    SentencePiece without the space prefix;
+  - per family a HuggingFace folder (tests/llama/llama_cases.py's random models) exported
+    with tools/export_llama.py --format gguf (f32 and f16).
+Checks (gguf_peer_test.compare): tokenization identical (writer models), 32 greedy tokens
+identical for f32/f16; for q8_0/q4_K the first 8 identical (or the split is a near-tie of our
+own logits, gguf_peer_test.TIE) and top-1 agreement >= 95 % over 256 positions.
+Prints "SKIP: <reason>" and exits 0 when the peer cannot run.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "llama"))
+import gguf_peer_test as peer  # noqa: E402  (reads the same argv)
+from family_models import Q4_K, SPECS, write_family  # noqa: E402
+from pylib import quant  # noqa: E402
+
+def compare_ids(label, model_dir, vocab, prompt_ids, text_ids):
+    """Greedy and top-1 agreement on given ids (exports of the tiny HF tokenizer: tokenization
+    of those is not what this test is about)."""
+    p = peer.peer({"model": os.path.join(model_dir, "model.gguf"),
+                   "greedy": {"tokens": prompt_ids, "n": 32}, "top1": {"tokens": text_ids}})
+    mine = [int(t) for t in peer.ours("generate", model_dir, "--ids", ",".join(map(str, prompt_ids)),
+                                      "--max-tokens", "32").split()]
+    n_same = next((i for i, (a, b) in enumerate(zip(mine, p["greedy"])) if a != b), 32)
+    peer.check(f"{label} greedy", n_same == 32, f"first {n_same}/32 greedy tokens identical (need 32)")
+    top = peer.our_top1(model_dir, text_ids, vocab)
+    agree = float(np.mean(np.array(top) == np.array(p["top1"])))
+    peer.check(f"{label} top-1", agree >= 0.95,
+               f"top-1 agreement {agree:.1%} over {len(text_ids)} positions (need 95%)")
+
+
+def main():
+    if not shutil.which("node"):
+        peer.skip("node is not installed (tools/setup installs nodejs)")
+    if not os.path.exists(os.path.join(HERE, "node_modules", "node-llama-cpp")):
+        peer.skip("node-llama-cpp is not installed in tests/peer (run tools/setup)")
+    os.makedirs(peer.WORK, exist_ok=True)
+    models = []
+    for name in SPECS:
+        for dname, dt in (("f32", quant.F32), ("f16", quant.F16), ("q8_0", quant.Q8_0),
+                          ("q4_K", Q4_K)):
+            d = os.path.join(peer.WORK, f"{name}-{dname}")
+            V = write_family(name, dt, os.path.join(d, "model.gguf"))
+            models.append((f"{name} {dname}", d, dname in ("q8_0", "q4_K"), V))
+    try:
+        peer.peer({"model": os.path.join(models[0][1], "model.gguf"), "tokenize": ["a"]})
+    except Exception as e:  # noqa: BLE001 - report whatever stopped it
+        peer.skip(f"the prebuilt llama.cpp from node-llama-cpp cannot run here: {e}")
+    corpus = os.path.join(peer.SHARED, "corpus", "kjv-heldout.txt")
+    text = open(corpus, encoding="utf-8").read()[:4000] if os.path.exists(corpus) else (
+        peer.PROMPT + " And God said, Let there be light: and there was light. " * 40)
+    for label, d, quantized, V in models:
+        ids = ([1] + peer.our_tokens(d, text))[:256]
+        peer.compare(label, d, quantized, V, ids)
+
+    # HF folders -> tools/export_llama.py --format gguf -> both engines.
+    import llama_cases
+    rng = np.random.default_rng(20)
+    for case in ("llama3_ropescale", "qwen3_qknorm", "gemma3_swa"):
+        spec = llama_cases.RANDOM_MODELS[case]
+        hf = os.path.join(peer.WORK, f"hf-{case}")
+        llama_cases.make_random_model(hf, spec, "f32")
+        V = spec["V"]
+        prompt = [1] + [int(x) for x in rng.integers(3, V, 12)]
+        text_ids = [1] + [int(x) for x in rng.integers(3, V, 255)]
+        for dtype in ("f32", "f16"):
+            out = os.path.join(peer.WORK, f"hf-{case}-gguf-{dtype}")
+            subprocess.run([sys.executable, os.path.join(peer.SRC, "tools", "export_llama.py"),
+                            "--model_dir", hf, "--output_dir", out, "--dtype", dtype,
+                            "--format", "gguf"], check=True, capture_output=True)
+            compare_ids(f"HF {case} -> gguf {dtype}", out, V, prompt, text_ids)
+    if peer.failures:
+        print(f"{len(peer.failures)} peer checks failed: {peer.failures}")
+        return 1
+    print("all family peer checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
