@@ -103,8 +103,10 @@ static Status llama_describe(const uint8_t* head, size_t head_size, uint64_t fil
   if (f == LlamaFileFormat::Unknown) return Status::error("not a Llama model file");
   if (f != LlamaFileFormat::InferPi) {
     copy_string(out->architecture, sizeof(out->architecture), "llama2.c");
-    copy_string(out->dtype, sizeof(out->dtype), "f32");
-    out->n_params = file_size / 4;
+    DType t = DType::F32;
+    if (f == LlamaFileFormat::Llama2cV0) llama2c_v0_dtype(head, head_size, file_size, &t);
+    copy_string(out->dtype, sizeof(out->dtype), dtype_name(t));
+    out->n_params = file_size / (t == DType::F16 ? 2 : 4);
     return Status::ok();
   }
   using namespace llama_format;
