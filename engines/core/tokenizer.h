@@ -32,6 +32,13 @@ class Tokenizer {
   // previous token (SentencePiece drops the leading space after BOS). Returns the length.
   virtual size_t decode(int prev, int token, char* out, size_t cap) const = 0;
 
+  // The stored text of any token, control tokens included ("<|im_start|>", "<bos>";
+  // SentencePiece spaces as U+2581), for rendering templates as text. Returns the length.
+  virtual size_t token_text(int id, char* out, size_t cap) const {
+    (void)id, (void)out, (void)cap;
+    return 0;
+  }
+
   // Id of a special token by its text (e.g. "<|assistant_end|>", "</s>"), or -1.
   virtual int special_id(const char* text) const = 0;
   virtual int bos_id() const = 0;

@@ -508,12 +508,16 @@ ChatTemplateId chat_template_from_jinja(const Str& j, bool* recognised) {
     *recognised = false;
     return ChatTemplateId::Completion;
   }
+  if (j.contains("<start_of_turn>")) return ChatTemplateId::Gemma;
   if (j.contains("<|im_start|>")) {
+    if (j.contains("enable_thinking")) return ChatTemplateId::ChatMLQwen3;
     if (j.contains("You are Qwen")) return ChatTemplateId::ChatMLQwen;
     if (j.contains("SmolLM")) return ChatTemplateId::ChatMLSmolLM;
     return ChatTemplateId::ChatML;
   }
-  if (j.contains("<|start_header_id|>")) return ChatTemplateId::Llama3;
+  if (j.contains("<|start_header_id|>")) {
+    return j.contains("Cutting Knowledge Date") ? ChatTemplateId::Llama31 : ChatTemplateId::Llama3;
+  }
   if (j.contains("[INST]")) return ChatTemplateId::Llama2;
   if (j.contains("<|user|>") && j.contains("<|assistant|>")) return ChatTemplateId::Zephyr;
   if (j.contains("### Instruction:") && j.contains("### Response:")) {

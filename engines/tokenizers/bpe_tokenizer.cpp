@@ -361,6 +361,13 @@ size_t BpeTokenizer::decode(int, int token, char* out, size_t cap) const {
   return n;
 }
 
+size_t BpeTokenizer::token_text(int id, char* out, size_t cap) const {
+  if (id < 0 || id >= vocab_size_) return 0;
+  size_t n = tokens_[id].len < cap ? tokens_[id].len : cap;
+  memcpy(out, tokens_[id].bytes, n);
+  return n;
+}
+
 int BpeTokenizer::special_id(const char* text) const {
   size_t n = strlen(text);
   for (int i = 0; i < vocab_size_; i++) {

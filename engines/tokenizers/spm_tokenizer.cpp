@@ -366,6 +366,20 @@ size_t SpmTokenizer::decode(int prev, int token, char* out, size_t cap) const {
   return n;
 }
 
+size_t SpmTokenizer::token_text(int id, char* out, size_t cap) const {
+  if (id < 0 || id >= vocab_size_) return 0;
+  size_t n = 0;
+  for (uint32_t i = 0; i < len_[id]; i++) {
+    const char* c =
+        text_[id][i] == ' ' ? "\xe2\x96\x81" : reinterpret_cast<const char*>(text_[id] + i);
+    size_t k = text_[id][i] == ' ' ? 3 : 1;
+    if (n + k > cap) break;
+    memcpy(out + n, c, k);
+    n += k;
+  }
+  return n;
+}
+
 int SpmTokenizer::special_id(const char* text) const {
   size_t n = strlen(text);
   for (int i = 0; i < vocab_size_; i++) {

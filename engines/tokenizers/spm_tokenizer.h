@@ -40,6 +40,7 @@ class SpmTokenizer : public Tokenizer {
   Status encode_special(const char* text, size_t len, int* out, int cap, int* count) const override;
   size_t decode(int prev, int token, char* out, size_t cap) const override;
   int special_id(const char* text) const override;
+  size_t token_text(int id, char* out, size_t cap) const override;
   int bos_id() const override { return bos_id_; }
   int eos_id() const override { return eos_id_; }
 
