@@ -43,6 +43,7 @@ class ChatFormat {
     (void)text;
     return Status::error("this chat format has no system prompt");
   }
+  virtual const char* system_prompt() const { return ""; }
   // Templates with a thinking switch (Qwen3's enable_thinking): off pre-fills an empty
   // <think></think> block so the model answers directly.
   virtual bool has_thinking_switch() const { return false; }

@@ -142,6 +142,7 @@ class TemplateChatFormat : public ChatFormat {
     memcpy(system_, text, n + 1);
     return Status::ok();
   }
+  const char* system_prompt() const override { return system_; }
   bool has_thinking_switch() const override { return spec_->no_think != nullptr; }
   void set_thinking(bool on) override { thinking_ = on; }
   bool thinking() const override { return spec_->no_think != nullptr && thinking_; }

@@ -20,13 +20,10 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
     return Status::error("tokenizer has %d tokens, model has %d", tokenizer_->vocab_size(),
                          config_.vocab_size);
   }
-  context_ = config_.context_length;
-  int cap = options.max_context > 0 ? options.max_context : EngineOptions::kDefaultContextCap;
-  if (context_ > cap) context_ = cap;
-
   const size_t T = kChunk, D = size_t(config_.dim), F = size_t(config_.hidden_dim);
   const size_t hs = size_t(config_.head_dim), q_dim = size_t(config_.n_heads) * hs;
-  const size_t kv_dim = size_t(config_.n_kv_heads) * hs;
+  const size_t kv_dim = size_t(config_.n_kv_heads) * hs, V = size_t(config_.vocab_size);
+  INFERPI_TRY(choose_context(options, arena));
   const size_t cache = size_t(config_.n_layers) * size_t(context_) * kv_dim;
   LlamaState& s = state_;
   s.x = arena.alloc_array<float>(T * D);
@@ -40,7 +37,7 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   s.scores = arena.alloc_array<float>(size_t(ops::kAttentionWorkers) * size_t(context_));
   s.rope_cos = arena.alloc_array<float>(T * hs / 2);
   s.rope_sin = arena.alloc_array<float>(T * hs / 2);
-  s.logits = arena.alloc_array<float>(size_t(config_.vocab_size));
+  s.logits = arena.alloc_array<float>(V);
   s.key_cache = arena.alloc_array<float>(cache);
   s.value_cache = arena.alloc_array<float>(cache);
   if (!s.x || !s.xb || !s.q || !s.k || !s.v || !s.att || !s.hb || !s.hb2 || !s.scores ||
@@ -70,6 +67,8 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   m.hidden_dim = config_.hidden_dim;
   m.vocab_size = config_.vocab_size;
   m.max_context = config_.context_length;
+  m.requested_context = requested_context_;
+  m.bytes_per_position = bytes_per_position_;
   auto elems = [](const Tensor& t) { return t.empty() ? 0 : uint64_t(t.rows) * uint64_t(t.cols); };
   uint64_t params = elems(weights_.token_embd) + elems(weights_.output_norm);
   uint64_t bytes = weights_.output.bytes();
@@ -86,6 +85,39 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   m.n_params = params;
   m.weight_bytes = bytes;
   pos_ = 0;
+  return Status::ok();
+}
+
+// The context: the model's own (or the one asked for), unless its KV cache does not fit in
+// memory; then the largest that does (asked for explicitly: an error saying what fits).
+Status LlamaEngine::choose_context(const EngineOptions& options, const Arena& arena) {
+  const uint64_t T = kChunk, D = uint64_t(config_.dim), F = uint64_t(config_.hidden_dim);
+  const uint64_t hs = uint64_t(config_.head_dim), q_dim = uint64_t(config_.n_heads) * hs;
+  const uint64_t kv_dim = uint64_t(config_.n_kv_heads) * hs, V = uint64_t(config_.vocab_size);
+  const uint64_t kv_elem = sizeof(float);  // the KV cache's element type
+  // Per position: keys + values of every layer, an attention score per worker and the chat
+  // session's two token arrays. Fixed: one prefill chunk's activations, the logits, and
+  // for the chat session, sampler and template about four vocabulary-sized arrays + 1 MiB.
+  bytes_per_position_ = 2 * uint64_t(config_.n_layers) * kv_dim * kv_elem +
+                        uint64_t(ops::kAttentionWorkers) * 4 + 2 * sizeof(int);
+  const uint64_t fixed =
+      4 * (T * (2 * D + 2 * q_dim + 2 * kv_dim + 2 * F + hs) + V) + 4 * V * 8 + (1u << 20);
+  const bool asked = options.max_context > 0;
+  requested_context_ = asked && options.max_context < config_.context_length
+                           ? options.max_context
+                           : config_.context_length;
+  const uint64_t available = arena.largest_free();
+  context_ = context_that_fits(requested_context_, fixed, bytes_per_position_, available);
+  if (context_ == requested_context_) return Status::ok();
+  const int minimum = requested_context_ < 64 ? requested_context_ : 64;
+  if (asked || context_ < minimum) {
+    const uint64_t need = fixed + bytes_per_position_ * uint64_t(requested_context_);
+    return Status::error(
+        "a context of %d tokens needs %llu MB for the KV cache and activations, %llu MB is "
+        "free (%d tokens fit)",
+        requested_context_, (unsigned long long)(need >> 20), (unsigned long long)(available >> 20),
+        context_);
+  }
   return Status::ok();
 }
 

@@ -48,6 +48,7 @@ class LlamaEngine : public Engine {
 
  private:
   void forward_chunk(const int* tokens, int T, int pos0, float* chunk_logits, bool last);
+  Status choose_context(const EngineOptions& options, const Arena& arena);
 
   LlamaConfig config_;
   LlamaWeights weights_{};
@@ -56,6 +57,8 @@ class LlamaEngine : public Engine {
   ChatFormat* chat_ = nullptr;
   ModelInfo info_;
   int context_ = 0;
+  int requested_context_ = 0;
+  uint64_t bytes_per_position_ = 0;
   int pos_ = 0;
 };
 

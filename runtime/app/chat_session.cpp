@@ -206,6 +206,7 @@ void ChatSession::print_help() const {
       "  /set max_tokens N      longest reply\n"
       "  /set system TEXT       system prompt (starts a new conversation; empty = none)\n"
       "  /set think on|off      let a thinking model (Qwen3) think before answering\n"
+      "  /set ctx N             context length in tokens (rebuilds the KV cache)\n"
       "  /help                  this text\n"
       "  /exit                  leave the chat\n");
 }
@@ -245,6 +246,9 @@ Status ChatSession::set_command(const char* args) {
     kprint(args[0] ? "[system prompt set; new conversation]\n"
                    : "[system prompt cleared; new conversation]\n");
     return Status::ok();
+  }
+  if (strcmp(name, "ctx") == 0) {  // the appliance rebuilds the engine for this
+    return Status::error("/set ctx needs the model menu; start `inferpi MODEL_DIR --context N`");
   }
   if (strcmp(name, "think") == 0) {
     if (!fmt.has_thinking_switch()) {

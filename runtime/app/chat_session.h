@@ -49,6 +49,7 @@ class ChatSession {
   // When false, the stats lines are not printed (scripted one-shot output).
   void set_show_stats(bool show) { show_stats_ = show; }
   Sampler& sampler() { return sampler_; }
+  const ChatFormat& chat_format() const { return engine_->chat_format(); }
   int max_tokens() const { return max_tokens_; }
   void set_max_tokens(int n) { max_tokens_ = n > 0 ? n : 1; }
 

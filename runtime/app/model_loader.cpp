@@ -123,6 +123,7 @@ Status load_model(const ModelEntry& entry, Arena& arena, const LoadOptions& opti
   const Arena::Mark mark = arena.mark();
   Status st = load_files(entry, arena, options, out);
   if (st) {
+    out->engine_mark = arena.mark();
     const size_t free_before_engine = arena.largest_free();
     st = options.registry.create(out->files, options.engine, arena, &out->engine);
     if (st && !out->engine) st = Status::error("engine: created nothing");
@@ -139,6 +140,26 @@ Status load_model(const ModelEntry& entry, Arena& arena, const LoadOptions& opti
     *out = LoadedModel{};
   }
   return st;
+}
+
+Status rebuild_engine(LoadedModel& loaded, Arena& arena, const LoadOptions& options, int context,
+                      int fallback) {
+  arena.reset(loaded.engine_mark);
+  loaded.engine = nullptr;
+  EngineOptions eo = options.engine;
+  eo.max_context = context;
+  Status st = options.registry.create(loaded.files, eo, arena, &loaded.engine);
+  if (st && loaded.engine) return Status::ok();
+  arena.reset(loaded.engine_mark);
+  loaded.engine = nullptr;
+  eo.max_context = fallback;
+  Status back = options.registry.create(loaded.files, eo, arena, &loaded.engine);
+  if (!back || !loaded.engine) {
+    loaded.engine = nullptr;
+    return Status::error("%s; and the previous context no longer fits: %s", st.message(),
+                         back.message());
+  }
+  return st ? Status::error("engine: created nothing") : st;
 }
 
 }  // namespace inferpi

@@ -79,11 +79,13 @@ TEST_F(LoaderTest, ModelLargerThanMemoryIsRefusedWithTheSizes) {
 }
 
 TEST_F(LoaderTest, EngineOutOfMemoryIsReportedAndTheArenaRestored) {
-  // The files fit, the KV cache does not.
+  // The files fit, the KV cache for the context asked for does not (without a request the
+  // engine would pick a smaller context that fits).
   drive.add_file("m/model.bin", fake_model(1'000'000, 64, 7'500'000));
   drive.add_file("m/tokenizer.bin", fake_tokenizer());
   const ModelEntry& e = scan_one();
   const size_t used = arena.used();
+  options.engine.max_context = 64;
   LoadedModel m;
   Status st = load_model(e, arena, options, &m);
   ASSERT_FALSE(st);
