@@ -139,6 +139,18 @@ static Status llama_describe(const uint8_t* head, size_t head_size, uint64_t fil
     if (f == LlamaFileFormat::Llama2cV0) llama2c_v0_dtype(head, head_size, file_size, &t);
     copy_string(out->dtype, sizeof(out->dtype), dtype_name(t));
     out->n_params = file_size / (t == DType::F16 ? 2 : 4);
+    const size_t at = f == LlamaFileFormat::Llama2cV1 ? 8 : 0;  // the 7 ints
+    if (head_size >= at + 28) {
+      const int64_t dim = int32_t(load_le32(head + at)), layers = int32_t(load_le32(head + at + 8));
+      const int64_t heads = int32_t(load_le32(head + at + 12));
+      const int64_t kv_heads = int32_t(load_le32(head + at + 16));
+      const int64_t ctx = int32_t(load_le32(head + at + 24));
+      if (dim > 0 && layers > 0 && heads > 0 && kv_heads > 0 && ctx > 0 && layers < 4096 &&
+          dim < 65536 && heads <= dim) {
+        out->kv_bytes_per_position = uint64_t(2 * layers * kv_heads * (dim / heads)) * 4;
+        out->context = int(ctx);
+      }
+    }
     return Status::ok();
   }
   using namespace llama_format;
@@ -156,6 +168,8 @@ static Status llama_describe(const uint8_t* head, size_t head_size, uint64_t fil
   uint64_t q = load_le32(head + kOffHeads) * hs, kv = load_le32(head + kOffKvHeads) * hs;
   bool tied = load_le32(head + kOffFlags) & kFlagTied;
   out->n_params = V * D * (tied ? 1 : 2) + D + L * (2 * D + 2 * D * q + 2 * D * kv + 3 * D * F);
+  out->kv_bytes_per_position = 2 * L * kv * sizeof(float);
+  out->context = int(load_le32(head + kOffContext) & 0x7fffffff);
   return Status::ok();
 }
 

@@ -9,6 +9,7 @@ namespace inferpi {
 namespace {
 
 constexpr size_t kFileAlign = 64;  // cache line; GGUF tensor data needs 32
+constexpr int kMinContext = 256;   // the smallest context worth loading a model for
 
 uint64_t align_up(uint64_t n) { return (n + kFileAlign - 1) / kFileAlign * kFileAlign; }
 
@@ -89,6 +90,20 @@ static Status load_files(const ModelEntry& entry, Arena& arena, const LoadOption
     format_bytes(need, need_s, sizeof(need_s));
     format_bytes(largest, free_s, sizeof(free_s));
     return Status::error("model needs %s, largest free block is %s", need_s, free_s);
+  }
+  // The weights must leave room for a useful KV cache too (the engine then fits the context
+  // to what is left): refused here, before reading anything, when they do not.
+  const ModelSummary& s = entry.summary;
+  const int min_context = s.context > 0 && s.context < kMinContext ? s.context : kMinContext;
+  const uint64_t kv = s.kv_bytes_per_position * uint64_t(min_context);
+  if (kv && need + kv > largest) {
+    char need_s[24], kv_s[24], free_s[24];
+    format_bytes(need, need_s, sizeof(need_s));
+    format_bytes(kv, kv_s, sizeof(kv_s));
+    format_bytes(largest, free_s, sizeof(free_s));
+    return Status::error(
+        "model needs %s for the weights + %s for a %d-token KV cache, largest free block is %s",
+        need_s, kv_s, min_context, free_s);
   }
   uint8_t* model = arena.alloc_array<uint8_t>(size_t(model_bytes), kFileAlign);
   uint8_t* tokenizer =
