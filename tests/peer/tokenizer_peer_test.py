@@ -213,7 +213,10 @@ def gemma_vocab():
     return len(pieces), vocab, {"bos_token": "<bos>", "eos_token": "<eos>"}
 
 
-def write_model(path, V, vocab, template):
+def write_model(path, V, vocab, template, always=None):
+    """Random weights; with `always` = a token id, weights that make greedy decoding emit
+    that token every step (residual dimension 0 held large and positive, the classifier
+    reading only it for that token)."""
     rng = np.random.default_rng(5)
     D, F, H, KV = 32, 64, 2, 1
     hs = D // H
@@ -227,7 +230,21 @@ def write_model(path, V, vocab, template):
             (b + "ffn_norm.weight", quant.F32, 1, D), (b + "ffn_gate.weight", quant.F32, F, D),
             (b + "ffn_up.weight", quant.F32, F, D), (b + "ffn_down.weight", quant.F32, D, F),
             ("output_norm.weight", quant.F32, 1, D)]
-    tensors = ((n, rng.standard_normal((r, c)) / np.sqrt(c)) for n, _, r, c in plan)
+    if always is not None:
+        plan.append(("output.weight", quant.F32, V, D))
+
+    def tensor(name, rows, cols):
+        a = rng.standard_normal((rows, cols)) / np.sqrt(cols)
+        if always is not None:
+            if name == "token_embd.weight":
+                a[:, 0] = 50.0
+            elif name == "output.weight":
+                a = np.zeros((rows, cols))
+                a[always, 0] = 10.0
+            elif not name.endswith("norm.weight"):
+                a *= 0.01
+        return a
+    tensors = ((n, tensor(n, r, c)) for n, _, r, c in plan)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     gw.write_model(path, cfg, plan, tensors, vocab, template, os.path.basename(os.path.dirname(path)))
 
@@ -282,6 +299,16 @@ def check_tokenizer(label, d, V):
     return p
 
 
+def check_thinking_display(V, vocab, template):
+    """A model that only ever says <think>: the reply is shown dimmed (SGR 2) from the
+    <think> token and the terminal is reset (SGR 0) at the end of the reply."""
+    d = os.path.join(WORK, "qwen3-thinks")
+    write_model(os.path.join(d, "model.gguf"), V, vocab, template, always=V - 2)
+    out = ours(d, "--prompt", "hello", "--greedy", "--max-tokens", "3")
+    want = "\x1b[2m<think><think><think>\x1b[0m"
+    check("thinking shown dimmed", want in out, repr(out[:200]))
+
+
 def main():
     if not shutil.which("node"):
         skip("node is not installed (tools/setup installs nodejs)")
@@ -311,6 +338,8 @@ def main():
             check(f"{label} add_bos", p["add_bos"] == (label != "qwen2"),
                   f"llama.cpp prepends BOS: {p['add_bos']}")
         check_templates(label, d, template, specials, have_llama, think)
+        if think:
+            check_thinking_display(V, vocab, template)
     if failures:
         print(f"{len(failures)} checks failed: {failures}")
         return 1
