@@ -100,7 +100,7 @@ Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int 
   for (int& b : byte_id_) b = -1;
   unk_id_ = -1;
   n_sorted_ = 0;
-  split_at_spaces_ = true;
+  split_at_spaces_ = split_at_words_ = true;
   for (size_t i = 0; i < V; i++) {
     int b;
     if (types_[i] == kByte && is_byte_piece(text_[i], len_[i], &b) && byte_id_[b] < 0) {
@@ -110,6 +110,9 @@ Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int 
     if (types_[i] == kNormal || types_[i] == kUserDefined) {
       sorted_[n_sorted_++] = int(i);
       if (len_[i] > 1 && memchr(text_[i] + 1, ' ', len_[i] - 1)) split_at_spaces_ = false;
+      for (uint32_t k = 1; k < len_[i]; k++) {
+        if (text_[i][k] == ' ' && text_[i][k - 1] != ' ') split_at_words_ = false;
+      }
     }
   }
   std::sort(sorted_, sorted_ + n_sorted_, [this](int a, int b) {
@@ -268,11 +271,16 @@ Status SpmTokenizer::encode_text(const char* text, size_t len, bool prefix, int*
     size_t end = len;
     size_t room = first && prefix ? kSegment - 1 : kSegment;
     if (len - pos > room) {
-      if (!split_at_spaces_) {
+      if (!split_at_spaces_ && !split_at_words_) {
         return Status::error("tokenizer: text longer than %d bytes for this vocabulary", kSegment);
       }
+      // Cut before a space no merge can cross: any space, or (vocabularies with runs of
+      // spaces as pieces, like Gemma's) a space that follows a non-space character.
+      auto space_before = [&](size_t p) {
+        return text[p - 1] == ' ' || (p >= 3 && memcmp(text + p - 3, "\xe2\x96\x81", 3) == 0);
+      };
       end = pos + room;
-      while (end > pos && text[end] != ' ') end--;
+      while (end > pos && (text[end] != ' ' || (!split_at_spaces_ && space_before(end)))) end--;
       if (end == pos) {
         return Status::error("tokenizer: more than %d bytes without a space", kSegment);
       }

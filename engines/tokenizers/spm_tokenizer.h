@@ -56,7 +56,7 @@ class SpmTokenizer : public Tokenizer {
     float score;
     int left, len_left, len_right;
   };
-  static constexpr int kSegment = 4096;  // bytes encoded at once (text is split at spaces)
+  static constexpr int kSegment = 16384;  // bytes encoded at once (text is split at spaces)
 
   int lookup(const char* s, size_t len) const;  // matchable piece id or -1
   Status encode_segment(const char* text, size_t len, bool prefix, int* out, int cap,
@@ -70,6 +70,7 @@ class SpmTokenizer : public Tokenizer {
   int vocab_size_ = 0, bos_id_ = -1, eos_id_ = -1, unk_id_ = 0;
   bool add_dummy_prefix_ = true;
   bool split_at_spaces_ = true;     // no piece has a space after its first byte
+  bool split_at_words_ = true;      // no piece has a space right after a non-space (Gemma)
   const uint8_t** text_ = nullptr;  // per id: the piece bytes (in the file)
   uint32_t* len_ = nullptr;
   float* score_ = nullptr;

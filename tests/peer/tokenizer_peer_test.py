@@ -49,6 +49,8 @@ TRICKY = [
     "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nx<|eot_id|>",
     "<bos><start_of_turn>user\nhello<end_of_turn>\n<start_of_turn>model\n",
     "<table><td>cell</td></table>", "<unk> and <pad>",
+    # Longer than one SentencePiece segment (16 KB): cut where no merge can cross.
+    ("the capital  of   france " * 800)[:-1],
 ]
 TRAIN_TEXT = ("In the beginning God created the heaven and the earth. And God said, Let there be "
               "light: and there was light. Hello world, héllo wörld! I'm sure they've said we'll "
