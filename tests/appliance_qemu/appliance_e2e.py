@@ -32,7 +32,7 @@ import tempfile
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
-from qemu_session import QemuSession  # noqa: E402
+from qemu_session import QemuSession, qemu_boards  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 PROMPT = "Recite Genesis 1:1"
@@ -66,8 +66,7 @@ def usb_args(img):
 
 
 def sd_args(img):
-    return ["-device", "sdhci-pci", "-drive", "if=none,id=sd,format=raw,file=" + img,
-            "-device", "sd-card,drive=sd"]
+    return qemu_boards.sd_args("virt", img)
 
 
 def chat_turn(q, number, name, engine, expected):

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Drive a QEMU `virt` boot of the InferPi kernel like a person at the serial console.
+"""Drive a QEMU boot of the InferPi kernel (board virt or raspi4b) like a person at the
+serial console. How each board is started lives in tools/pylib/qemu_boards.py.
 
 Library use (other tests import this; stdlib only):
 
     from qemu_session import QemuSession
-    with QemuSession(kernel, extra_args=[...], monitor=True) as q:
+    with QemuSession(kernel, extra_args=[...], monitor=True) as q:     # board="virt"
         q.expect(r"inferpi> ")
         q.send_line("cores")
         q.expect(r"cores online: 4 of 4")
@@ -15,7 +16,12 @@ Library use (other tests import this; stdlib only):
 Command-line use (what inferpi_qemu_test() in cmake/qemu.cmake runs):
 
     qemu_session.py --kernel K.elf --session S.txt [--expect-exit N] [--no-semihosting]
-                    [-- extra qemu args]
+                    [--board virt|raspi4b] [--dtb FILE|none|qemu-sd] [-- extra qemu args]
+
+raspi4b: the kernel is the pi4 kernel8.img; --dtb defaults to `qemu-sd` (the Pi 4 fixture
+DTB with its SD slot on the controller QEMU's card sits on, qemu_boards.raspi4b_test_dtb);
+`none` boots without a device tree. The kernel cannot end QEMU there (it halts like a real
+Pi), so raspi4b sessions end with `kill`. A missing QEMU or machine exits 77 (skip).
 
 Session scripts, one step per line (# comments and blank lines ignored):
 
@@ -45,9 +51,10 @@ import tempfile
 import threading
 import time
 
-QEMU = "qemu-system-aarch64"
-BASE_ARGS = ["-M", "virt,virtualization=on", "-cpu", "cortex-a72", "-smp", "4", "-m", "2G",
-             "-display", "none", "-serial", "stdio", "-nic", "none", "-no-reboot"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from pylib import qemu_boards  # noqa: E402
+
+QEMU = qemu_boards.QEMU
 DEFAULT_TIMEOUT = 60.0
 
 
@@ -55,9 +62,21 @@ class SessionError(Exception):
     pass
 
 
+class BoardUnavailable(SessionError):
+    """This QEMU cannot start the board (a test skips)."""
+
+
 class QemuSession:
-    def __init__(self, kernel, extra_args=(), monitor=False, qemu=QEMU, semihosting=True):
+    def __init__(self, kernel, extra_args=(), monitor=False, qemu=QEMU, semihosting=True,
+                 board="virt", dtb="qemu-sd", sd_image=None, append=None):
+        """board: "virt" or "raspi4b". dtb (raspi4b): "qemu-sd" = the Pi 4 DTB with the SD
+        slot where QEMU's card is, None/"none" = no -dtb, else a DTB file. sd_image: the
+        board's SD card. append: kernel command line. semihosting: virt only."""
         self.kernel = kernel
+        self.board = board
+        self.dtb = dtb if board == "raspi4b" else None
+        self.sd_image = sd_image
+        self.append = append
         self.extra_args = list(extra_args)
         self.qemu = qemu
         self.semihosting = semihosting
@@ -75,18 +94,21 @@ class QemuSession:
     def start(self):
         if not os.path.exists(self.kernel):
             raise SessionError(f"kernel not found: {self.kernel}")
-        if shutil.which(self.qemu) is None:
-            raise SessionError(f"{self.qemu} not found (install qemu-system-arm)")
-        args = [self.qemu] + BASE_ARGS
-        if self.semihosting:  # exit status from the guest (without it: PSCI off, status 0)
-            args.append("-semihosting")
+        why = qemu_boards.unavailable(self.board, self.qemu)
+        if why:
+            raise BoardUnavailable(why)
+        self._tmpdir = tempfile.mkdtemp(prefix="inferpi-qemu-")
         if self._want_monitor:
-            self._tmpdir = tempfile.mkdtemp(prefix="inferpi-qemu-")
             self.monitor_path = os.path.join(self._tmpdir, "monitor.sock")
-            args += ["-monitor", f"unix:{self.monitor_path},server,nowait"]
-        else:
-            args += ["-monitor", "none"]
-        args += ["-kernel", self.kernel] + self.extra_args
+        dtb = self.dtb
+        if dtb == "qemu-sd":
+            dtb = qemu_boards.raspi4b_test_dtb(os.path.join(self._tmpdir, "pi4-qemu-sd.dtb"))
+        elif dtb == "none":
+            dtb = None
+        args = qemu_boards.command(self.board, self.kernel, qemu=self.qemu,
+                                   semihosting=self.semihosting and self.board == "virt",
+                                   monitor=self.monitor_path, dtb=dtb, sd_image=self.sd_image,
+                                   append=self.append, extra=self.extra_args)
         self.command = args
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, bufsize=0)
@@ -203,13 +225,15 @@ class QemuSession:
         return data
 
 
-def run_session(kernel, session_file, expect_exit, extra_args, semihosting=True):
+def run_session(kernel, session_file, expect_exit, extra_args, semihosting=True, board="virt",
+                dtb="qemu-sd"):
     with open(session_file, encoding="utf-8") as f:
         steps = [ln.rstrip("\n") for ln in f]
     wants_monitor = any(s.strip().startswith("monitor ") for s in steps)
     exit_checked = False
     last_monitor = ""
-    with QemuSession(kernel, extra_args, monitor=wants_monitor, semihosting=semihosting) as q:
+    with QemuSession(kernel, extra_args, monitor=wants_monitor, semihosting=semihosting,
+                     board=board, dtb=dtb) as q:
         for n, line in enumerate(steps, 1):
             stripped = line.strip()
             if not stripped or stripped.startswith("#"):
@@ -258,9 +282,16 @@ def main(argv):
     ap.add_argument("--expect-exit", type=int, default=0)
     ap.add_argument("--no-semihosting", action="store_true",
                     help="boot without -semihosting (the kernel must fall back to PSCI)")
+    ap.add_argument("--board", default="virt", choices=sorted(qemu_boards.BOARDS))
+    ap.add_argument("--dtb", default="qemu-sd",
+                    help="raspi4b: qemu-sd (default), none, or a DTB file")
     a = ap.parse_args(argv)
     try:
-        return run_session(a.kernel, a.session, a.expect_exit, extra, not a.no_semihosting)
+        return run_session(a.kernel, a.session, a.expect_exit, extra, not a.no_semihosting,
+                           a.board, a.dtb)
+    except BoardUnavailable as e:
+        print(f"SKIP: {e}")
+        return qemu_boards.SKIP_RETURN_CODE
     except SessionError as e:
         print(f"FAIL: {e}", file=sys.stderr)
         return 1

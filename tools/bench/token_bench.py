@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Whole-token instruction-count benchmark in the virt kernel (tools/bench; issue "Compute").
 
-For each model shape x weight type it boots the virt kernel in QEMU with `-icount shift=0`
+For each model shape x weight type it boots the virt kernel (or, --board raspi4b, the pi4
+kernel8.img on QEMU's BCM2711; tools/pylib/qemu_boards.py) in QEMU with `-icount shift=0`
 (exact, repeatable instruction counts), puts model.bin + tokenizer.bin straight into guest
 RAM with `-device loader` (USB speed does not matter) and runs the kernel's `bench` mode
 (runtime/app/kernel/icount_bench.cpp), which reads the PMU's INST_RETIRED around:
@@ -15,6 +16,7 @@ bytes = weight bytes streamed per token + the fp32 KV cache rows attention reads
 
     token_bench.py --kernel build/host/kernels/virt/runtime/boards/virt/inferpi-virt.elf \
         [--out build/host/bench] [--models d12,supra50m] [--dtypes f16,q8_0,q4_0] [--jobs N]
+        [--board virt|raspi4b]
 
 Writes OUT/token_bench.json and OUT/token_bench.md (the table) and prints the table.
 """
@@ -25,45 +27,74 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))
 import make_bench_models  # noqa: E402
+from pylib import qemu_boards  # noqa: E402
 
 BW = 4.0e9          # usable Pi 4 DRAM bandwidth, bytes/s (docs/performance.md)
 IPS = 4 * 1.5e9     # 4 cores x 1.5 GHz x 1 instruction/cycle
-RAM_BASE, RAM_MB = 0x40000000, 2048
+# Where the bench puts the model and tokenizer: under the top of the RAM the kernel is told
+# about (virt: 2 GiB from 1 GiB; raspi4b: QEMU rewrites the DTB's /memory to 960 MiB).
+RAM_TOP = {"virt": 0x40000000 + (2048 << 20), "raspi4b": 0x3C000000}
 SEED_F16 = {"d12": "7.2", "supra50m": "14.7-16.3"}
 # Attention windows per layer (positions a decode token reads at long context): nanochat
 # d12 SSSL with sequence 2048 -> short window 512, last layer long; Supra-50M: full.
 WINDOWS = {"d12": [512, 512, 512, 2048] * 2 + [512, 512, 512, 2048], "supra50m": [2048] * 12}
 KV_DIM = {"d12": 768, "supra50m": 256}
-QEMU = ["qemu-system-aarch64", "-M", "virt,virtualization=on", "-cpu", "cortex-a72", "-smp", "4",
-        "-m", f"{RAM_MB}M", "-icount", "shift=0", "-display", "none", "-serial", "stdio",
-        "-monitor", "none", "-nic", "none", "-no-reboot", "-semihosting"]
 
 
 def align_up(n, a):
     return (n + a - 1) // a * a
 
 
-def run_kernel(kernel, folder, impl, timeout, long_context=1024):
+def run_qemu(args, timeout):
+    """Runs QEMU to its end: virt exits by semihosting; the pi4 kernel halts like a real Pi
+    ("kernel exit with status N"), so QEMU is ended there. Returns (exit status, output)."""
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, errors="replace")
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+    lines, status = [], None
+    try:
+        for line in p.stdout:
+            lines.append(line)
+            m = re.search(r"kernel exit with status (-?\d+): halted", line)
+            if m:
+                status = int(m.group(1))
+                p.kill()
+                break
+        rc = p.wait()
+    finally:
+        timer.cancel()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    return (rc if status is None else status), "".join(lines)
+
+
+def run_kernel(kernel, folder, impl, timeout, long_context=1024, board="virt"):
     model = os.path.join(folder, "model.bin")
     tok = os.path.join(folder, "tokenizer.bin")
     ms, ts = os.path.getsize(model), os.path.getsize(tok)
-    top = RAM_BASE + (RAM_MB << 20)
+    top = RAM_TOP[board]
     maddr = top - align_up(ms, 2 << 20)        # the model at the top of RAM,
     taddr = maddr - align_up(ts, 2 << 20)      # the tokenizer under it
-    args = QEMU + ["-kernel", kernel,
-                   "-device", f"loader,file={model},addr={maddr:#x},force-raw=on",
-                   "-device", f"loader,file={tok},addr={taddr:#x},force-raw=on",
-                   "-append", f"bench model={maddr:#x}:{ms} tokenizer={taddr:#x}:{ts} impl={impl} "
-                   f"long={long_context}"]
-    p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                       timeout=timeout)
-    out = p.stdout + p.stderr
-    if p.returncode != 0 or "BENCH done" not in out:
-        raise RuntimeError(f"{folder} impl={impl}: QEMU exit {p.returncode}\n{out[-3000:]}\n"
+    loaders = ["-device", f"loader,file={model},addr={maddr:#x},force-raw=on",
+               "-device", f"loader,file={tok},addr={taddr:#x},force-raw=on"]
+    append = f"bench model={maddr:#x}:{ms} tokenizer={taddr:#x}:{ts} impl={impl} long={long_context}"
+    with tempfile.TemporaryDirectory(prefix="inferpi-bench-") as work:
+        dtb = qemu_boards.raspi4b_test_dtb(os.path.join(work, "pi4.dtb")) \
+            if board == "raspi4b" else None
+        args = qemu_boards.command(board, kernel, icount=True, semihosting=board == "virt",
+                                   dtb=dtb, append=append, extra=loaders)
+        rc, out = run_qemu(args, timeout)
+    if rc != 0 or "BENCH done" not in out:
+        raise RuntimeError(f"{folder} impl={impl}: exit {rc}\n{out[-3000:]}\n"
                            f"command: {' '.join(args)}")
     info = dict(kv.split("=", 1) for kv in re.search(r"BENCH model (.*)", out).group(1).split())
     phases = []
@@ -81,10 +112,15 @@ def run_kernel(kernel, folder, impl, timeout, long_context=1024):
     return info, phases, counter
 
 
-def smoke(kernel, folder):
+def smoke(kernel, folder, board="virt"):
     """CI check of the bench path on a small model: counts exist, are machine-wide under
     QEMU, grow with the context and repeat on a second boot (to 10 ppm: barrier spins)."""
-    runs = [run_kernel(kernel, folder, "best", 600, long_context=256) for _ in range(2)]
+    why = qemu_boards.unavailable(board)
+    if why:
+        print("SKIP:", why)
+        return qemu_boards.SKIP_RETURN_CODE
+    runs = [run_kernel(kernel, folder, "best", 600, long_context=256, board=board)
+            for _ in range(2)]
     (info, phases, counter), (_, phases2, _) = runs
     print(f"model {info['engine']} {info['dtype']}, counter {counter}")
     for p in phases:
@@ -153,7 +189,9 @@ def table(rows):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--kernel", required=True, help="the virt kernel ELF")
+    ap.add_argument("--kernel", required=True,
+                    help="the virt kernel ELF (--board raspi4b: the pi4 kernel8.img)")
+    ap.add_argument("--board", default="virt", choices=sorted(qemu_boards.BOARDS))
     ap.add_argument("--out", default="build/host/bench")
     ap.add_argument("--models", default="d12,supra50m")
     ap.add_argument("--dtypes", default="f16,q8_0,q4_0")
@@ -164,7 +202,7 @@ def main(argv=None):
                     help="only check the bench path on a small model folder (CI)")
     a = ap.parse_args(argv)
     if a.smoke:
-        return smoke(a.kernel, a.smoke)
+        return smoke(a.kernel, a.smoke, a.board)
     models_dir = os.path.join(a.out, "models")
     runs = []
     for model in a.models.split(","):
@@ -179,7 +217,7 @@ def main(argv=None):
         model, dt, impl = run
         folder = os.path.join(models_dir, f"{model}-{dt}")
         print(f"token_bench: {model} {dt} {impl} ...", flush=True)
-        return run, run_kernel(a.kernel, folder, impl, a.timeout)
+        return run, run_kernel(a.kernel, folder, impl, a.timeout, board=a.board)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
         results = dict(pool.map(one, runs))
