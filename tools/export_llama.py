@@ -2,6 +2,7 @@
 """Export a HuggingFace Llama/Qwen2 folder to InferPi's model.bin + tokenizer.bin.
 
   /usr/bin/python3 tools/export_llama.py --model_dir HF_DIR --output_dir OUT [--dtype f32|f16|bf16|q8_0|q4_0|q4_k_m|q5_k_m|q6_k]
+  /usr/bin/python3 tools/export_llama.py --model_dir HF_DIR --output_dir OUT --format llama2c [--dtype f32|f16]
 
 HF_DIR holds config.json, model.safetensors (or a sharded index), tokenizer.model and/or
 tokenizer.json, tokenizer_config.json and optionally chat_template.jinja. numpy only;
@@ -79,6 +80,30 @@ def export_gguf(args, cfg, ckpt, tok_cfg):
     return 0
 
 
+def export_llama2c(args, cfg, ckpt, tok_cfg):
+    """llama2.c v0 model.bin (fp32, or fp16 as the seed publishes it) + a SentencePiece
+    tokenizer.bin in llama2.c's layout (docs/formats.md "llama2.c model.bin")."""
+    from pylib import llama2c
+    if args.dtype not in ("f32", "f16"):
+        raise ValueError("--format llama2c writes f32 or f16 (--dtype)")
+    # run.c (and our reader) hardcode theta 10000, eps 1e-5, BOS 1, EOS 2: refuse a model
+    # that would silently run with other numbers.
+    if cfg["arch"] != "llama" or abs(cfg["rope_theta"] - 10000.0) > 1e-3 or \
+            abs(cfg["rms_eps"] - 1e-5) > 1e-9:
+        raise ValueError("llama2.c files imply arch llama, rope_theta 10000 and rms_norm_eps 1e-5; "
+                         f"this model has {cfg['arch']}, {cfg['rope_theta']}, {cfg['rms_eps']}")
+    tok_type, _ = export_tokenizer(args.model_dir, cfg, tok_cfg,
+                                   os.path.join(args.output_dir, "tokenizer.bin"))
+    if tok_type != model_bin.TOKENIZER_SPM:
+        raise ValueError("llama2.c files need a SentencePiece tokenizer")
+    if args.context_length:
+        cfg["context_length"] = min(cfg["context_length"], args.context_length)
+    path = os.path.join(args.output_dir, "model.bin")
+    llama2c.write_v0(path, cfg, hf_llama.tensors(cfg, ckpt), args.dtype)
+    print(f"wrote {path} ({os.path.getsize(path)} bytes, llama2.c v0, {args.dtype}) and tokenizer.bin")
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model_dir", required=True)
@@ -87,8 +112,9 @@ def main(argv=None):
     ap.add_argument("--chat_template", choices=sorted(model_bin.CHAT_TEMPLATES),
                     help="override the template detected from the tokenizer config")
     ap.add_argument("--context_length", type=int, help="record a smaller context than the model's")
-    ap.add_argument("--format", default="bin", choices=["bin", "gguf"],
-                    help="bin: model.bin + tokenizer.bin; gguf: one model.gguf llama.cpp also reads")
+    ap.add_argument("--format", default="bin", choices=["bin", "gguf", "llama2c"],
+                    help="bin: model.bin + tokenizer.bin; gguf: one model.gguf llama.cpp also reads; "
+                         "llama2c: llama2.c v0 model.bin (f32/f16) + tokenizer.bin")
     ap.add_argument("--gguf_pre", help="GGUF pre-tokenizer name for byte-level BPE tokenizers")
     args = ap.parse_args(argv)
     try:
@@ -97,6 +123,8 @@ def main(argv=None):
         os.makedirs(args.output_dir, exist_ok=True)
         if args.format == "gguf":
             return export_gguf(args, cfg, ckpt, tok_cfg)
+        if args.format == "llama2c":
+            return export_llama2c(args, cfg, ckpt, tok_cfg)
         tok_type, add_bos = export_tokenizer(args.model_dir, cfg, tok_cfg,
                                              os.path.join(args.output_dir, "tokenizer.bin"))
         cfg["tokenizer_type"] = tok_type

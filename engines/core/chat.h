@@ -3,6 +3,8 @@
 // Templates are data (engines/core/chat_templates.*); tool use (nanochat's calculator)
 // hooks in through on_token().
 #pragma once
+#include <cstddef>
+
 #include "runtime/core/status.h"
 
 namespace inferpi {
@@ -34,6 +36,32 @@ class ChatFormat {
     return 0;
   }
   virtual void reset_tools() {}
+
+  // System prompt ("" = none) for the next conversation: templates without a system role fold
+  // it into the first user message, as Gemma's does.
+  virtual Status set_system_prompt(const char* text) {
+    (void)text;
+    return Status::error("this chat format has no system prompt");
+  }
+  virtual const char* system_prompt() const { return ""; }
+  // Templates with a thinking switch (Qwen3's enable_thinking): off pre-fills an empty
+  // <think></think> block so the model answers directly.
+  virtual bool has_thinking_switch() const { return false; }
+  virtual void set_thinking(bool on) { (void)on; }
+  virtual bool thinking() const { return false; }
+
+  // The same turns as text, special tokens spelled out: what the Jinja template renders
+  // (tests compare the two byte for byte).
+  virtual Status render_user_turn_text(const Tokenizer& tok, const char* text, bool first_turn,
+                                       char* out, size_t cap, size_t* len) const {
+    (void)tok, (void)text, (void)first_turn, (void)out, (void)cap, (void)len;
+    return Status::error("this chat format cannot render text");
+  }
+  virtual Status render_assistant_end_text(const Tokenizer& tok, char* out, size_t cap,
+                                           size_t* len) const {
+    (void)tok, (void)out, (void)cap, (void)len;
+    return Status::error("this chat format cannot render text");
+  }
 };
 
 }  // namespace inferpi

@@ -29,6 +29,11 @@ struct ModelInfo {
   int max_context = 0;  // what the model was trained for
   uint64_t n_params = 0;
   uint64_t weight_bytes = 0;  // bytes of weights streamed per decoded token (for /bench)
+  // Memory of one context position (KV cache of all layers + per-position scratch), and the
+  // context the engine was asked for (the model's own, or an explicit request) before it
+  // fitted it to memory: context_length() < requested_context means memory decided.
+  uint64_t bytes_per_position = 0;
+  int requested_context = 0;
 };
 
 // The loaded files an engine is built from. Weights stay where they are (no copy).
@@ -40,10 +45,18 @@ struct ModelFiles {
 };
 
 struct EngineOptions {
-  int max_context = 0;  // 0 = the model's own context length (capped by kDefaultContextCap)
+  // 0 = the model's own context length, or the largest that fits in memory (Llama engine;
+  // the GPT2 engine caps it at kDefaultContextCap). N > 0 = exactly min(N, the model's), or
+  // an error saying how much fits.
+  int max_context = 0;
   KvType kv_type = KvType::F16;  // f32: exact attention inputs, for reference comparisons
   static constexpr int kDefaultContextCap = 4096;
 };
+
+// Context planning (engines/core/context_fit.cpp): the largest context <= wanted whose
+// memory (fixed + per_position * context) fits in `available` bytes; a multiple of 256
+// above 256 tokens, of 16 below. 0 when not even 16 positions fit.
+int context_that_fits(int wanted, uint64_t fixed, uint64_t per_position, uint64_t available);
 
 class Engine {
  public:
@@ -83,6 +96,10 @@ struct ModelSummary {
   char architecture[32] = {};
   char dtype[16] = {};
   uint64_t n_params = 0;
+  // For the loader's fit check before reading the files (0 = not known from the header):
+  // KV cache bytes per context position and the model's context length.
+  uint64_t kv_bytes_per_position = 0;
+  int context = 0;
 };
 
 struct EngineFactory {

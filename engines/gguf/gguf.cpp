@@ -519,6 +519,23 @@ Status summarize_head(const uint8_t* head, size_t size, HeadSummary* out) {
       kv.string.copy_to(out->name, sizeof out->name);
     } else if (kv.key.equals("general.file_type") && is_int_type(kv.type)) {
       out->file_type = uint32_t(read_int(kv.type, kv.value));
+    } else if (is_int_type(kv.type) && out->architecture[0]) {
+      // "<arch>.suffix": general.architecture comes first in the files llama.cpp writes.
+      const size_t n = strlen(out->architecture);
+      if (kv.key.size <= n + 1 || memcmp(kv.key.data, out->architecture, n) != 0 ||
+          kv.key.data[n] != '.') {
+        continue;
+      }
+      const Str suffix{kv.key.data + n + 1, kv.key.size - n - 1};
+      const int64_t v = read_int(kv.type, kv.value);
+      const uint64_t value = v > 0 ? uint64_t(v) : 0;
+      if (suffix.equals("block_count")) out->block_count = value;
+      if (suffix.equals("embedding_length")) out->embedding_length = value;
+      if (suffix.equals("attention.head_count")) out->head_count = value;
+      if (suffix.equals("attention.head_count_kv")) out->head_count_kv = value;
+      if (suffix.equals("attention.key_length")) out->key_length = value;
+      if (suffix.equals("attention.value_length")) out->value_length = value;
+      if (suffix.equals("context_length")) out->context_length = value;
     }
   }
   return Status::ok();

@@ -149,6 +149,9 @@ struct HeadSummary {
   char name[48] = {};
   uint32_t file_type = 0xffffffffu;
   uint64_t tensor_count = 0;
+  // "<arch>.*" hyperparameters found in the head (0 = not there), for the fit check.
+  uint64_t block_count = 0, embedding_length = 0, head_count = 0, head_count_kv = 0;
+  uint64_t key_length = 0, value_length = 0, context_length = 0;
 };
 Status summarize_head(const uint8_t* head, size_t size, HeadSummary* out);
 

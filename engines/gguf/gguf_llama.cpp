@@ -46,6 +46,20 @@ Status get_token_id(const GgufFile& f, const char* key, int fallback, int* out) 
   return Status::ok();
 }
 
+// Token texts llama.cpp's vocabulary loader treats as end of generation (and as control
+// tokens) whatever the file's token types say (src/llama-vocab.cpp, special_eog_ids); the
+// ones of the model families we run.
+bool is_end_of_generation_text(const Str& s) {
+  static const char* const kTexts[] = {"<|eot_id|>",    "<|eom_id|>",        "<|end_of_text|>",
+                                       "<|im_end|>",    "<|endoftext|>",     "<|end|>",
+                                       "<end_of_turn>", "<|return|>",        "<EOT>",
+                                       "<eos>",         "<end_of_utterance>"};
+  for (const char* t : kTexts) {
+    if (s.equals(t)) return true;
+  }
+  return false;
+}
+
 void add_stop(LlamaConfig* c, int id) {
   if (id < 0) return;
   for (int i = 0; i < c->n_stop_ids; i++) {
@@ -149,15 +163,11 @@ Status llama_config_from_gguf(const GgufFile& f, LlamaConfig* c) {
   if (eot >= c->vocab_size) eot = -1;
   add_stop(c, c->eos_id);
   add_stop(c, eot);
-  // End-of-turn tokens llama.cpp also recognises by their text.
-  static const char* const kEndOfTurn[] = {"<|im_end|>", "<|eot_id|>", "<|endoftext|>", "<|end|>",
-                                           "<end_of_turn>"};
+  // End-of-generation tokens llama.cpp also recognises by their text (Llama 3 has three).
   StringCursor cur(tokens);
   Str s;
   for (int id = 0; cur.next(&s); id++) {
-    for (const char* t : kEndOfTurn) {
-      if (s.equals(t)) add_stop(c, id);
-    }
+    if (is_end_of_generation_text(s)) add_stop(c, id);
   }
 
   Str jinja{};
@@ -382,14 +392,18 @@ Status bpe_tokenizer_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& a
       while (slots[h]) h = (h + 1) & index.mask;
       slots[h] = uint32_t(i + 1);
     }
-    // Normal and user-defined tokens are text; control, unknown, unused padding and byte
-    // tokens are never produced from text.
+    // Normal and user-defined tokens are text; control and unknown ones are special
+    // (parse_special); unused padding and byte tokens are neither. End-of-generation texts
+    // are control whatever the file says, as llama.cpp forces them.
     int64_t type = have_types ? types.int_at(i) : 1;
-    uint8_t kind = type == 1   ? BpeTokenizer::kNormal
-                   : type == 4 ? BpeTokenizer::kUserDefined
-                               : BpeTokenizer::kControl;
+    uint8_t kind = type == 1                ? BpeTokenizer::kNormal
+                   : type == 4              ? BpeTokenizer::kUserDefined
+                   : type == 2 || type == 3 ? BpeTokenizer::kControl
+                                            : BpeTokenizer::kUnused;
+    if (is_end_of_generation_text(t)) kind = BpeTokenizer::kControl;
     size_t n = 0;
-    if (kind == BpeTokenizer::kControl || !gpt2_decode(t, buf + pos + 5, &n)) {
+    if (kind == BpeTokenizer::kControl || kind == BpeTokenizer::kUnused ||
+        !gpt2_decode(t, buf + pos + 5, &n)) {
       memcpy(buf + pos + 5, t.data, t.size);
       n = t.size;
     }
@@ -498,12 +512,16 @@ ChatTemplateId chat_template_from_jinja(const Str& j, bool* recognised) {
     *recognised = false;
     return ChatTemplateId::Completion;
   }
+  if (j.contains("<start_of_turn>")) return ChatTemplateId::Gemma;
   if (j.contains("<|im_start|>")) {
+    if (j.contains("enable_thinking")) return ChatTemplateId::ChatMLQwen3;
     if (j.contains("You are Qwen")) return ChatTemplateId::ChatMLQwen;
     if (j.contains("SmolLM")) return ChatTemplateId::ChatMLSmolLM;
     return ChatTemplateId::ChatML;
   }
-  if (j.contains("<|start_header_id|>")) return ChatTemplateId::Llama3;
+  if (j.contains("<|start_header_id|>")) {
+    return j.contains("Cutting Knowledge Date") ? ChatTemplateId::Llama31 : ChatTemplateId::Llama3;
+  }
   if (j.contains("[INST]")) return ChatTemplateId::Llama2;
   if (j.contains("<|user|>") && j.contains("<|assistant|>")) return ChatTemplateId::Zephyr;
   if (j.contains("### Instruction:") && j.contains("### Response:")) {

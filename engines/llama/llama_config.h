@@ -101,6 +101,9 @@ Status check_llama_weights(const LlamaConfig& c, const LlamaWeights& w);
 // Model formats the Llama engine reads (llama_loader.cpp).
 enum class LlamaFileFormat { Unknown, InferPi, Llama2cV0, Llama2cV1 };
 LlamaFileFormat detect_llama_format(const uint8_t* head, size_t head_size);
+// The weight type of a llama2.c v0 file from its exact size (fp32 or fp16); false when the
+// size fits neither (the loader then says why).
+bool llama2c_v0_dtype(const uint8_t* head, size_t head_size, uint64_t file_size, DType* out);
 // Parses `file` (size bytes) into config + weight views (the layer array comes from arena).
 Status load_llama_model(const uint8_t* file, size_t size, Arena& arena, LlamaConfig* config,
                         LlamaWeights* weights);

@@ -20,13 +20,10 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
     return Status::error("tokenizer has %d tokens, model has %d", tokenizer_->vocab_size(),
                          config_.vocab_size);
   }
-  context_ = config_.context_length;
-  int cap = options.max_context > 0 ? options.max_context : EngineOptions::kDefaultContextCap;
-  if (context_ > cap) context_ = cap;
-
   const size_t T = kChunk, D = size_t(config_.dim), F = size_t(config_.hidden_dim);
   const size_t hs = size_t(config_.head_dim), q_dim = size_t(config_.n_heads) * hs;
   const size_t kv_dim = size_t(config_.n_kv_heads) * hs;
+  INFERPI_TRY(choose_context(options, arena));
   LlamaState& s = state_;
   s.x = arena.alloc_array<float>(T * D);
   s.xb = arena.alloc_array<float>(T * D);
@@ -73,6 +70,8 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   m.hidden_dim = config_.hidden_dim;
   m.vocab_size = config_.vocab_size;
   m.max_context = config_.context_length;
+  m.requested_context = requested_context_;
+  m.bytes_per_position = bytes_per_position_;
   auto elems = [](const Tensor& t) { return t.empty() ? 0 : uint64_t(t.rows) * uint64_t(t.cols); };
   uint64_t params = elems(weights_.token_embd) + elems(weights_.output_norm);
   uint64_t bytes = weights_.output.bytes();
@@ -106,6 +105,39 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
   return Status::ok();
 }
 
+// The context: the model's own (or the one asked for), unless its KV cache does not fit in
+// memory; then the largest that does (asked for explicitly: an error saying what fits).
+Status LlamaEngine::choose_context(const EngineOptions& options, const Arena& arena) {
+  const uint64_t T = kChunk, D = uint64_t(config_.dim), F = uint64_t(config_.hidden_dim);
+  const uint64_t hs = uint64_t(config_.head_dim), q_dim = uint64_t(config_.n_heads) * hs;
+  const uint64_t kv_dim = uint64_t(config_.n_kv_heads) * hs, V = uint64_t(config_.vocab_size);
+  const uint64_t kv_elem = kv_element_bytes(options.kv_type);
+  // Per position: keys + values of every layer, an attention score per worker and the chat
+  // session's two token arrays. Fixed: one prefill chunk's activations, the logits, and
+  // for the chat session, sampler and template about four vocabulary-sized arrays + 1 MiB.
+  bytes_per_position_ = 2 * uint64_t(config_.n_layers) * kv_dim * kv_elem +
+                        uint64_t(ops::kAttentionWorkers) * 4 + 2 * sizeof(int);
+  const uint64_t fixed =
+      4 * (T * (2 * D + 2 * q_dim + 2 * kv_dim + 2 * F + hs) + V) + 4 * V * 8 + (1u << 20);
+  const bool asked = options.max_context > 0;
+  requested_context_ = asked && options.max_context < config_.context_length
+                           ? options.max_context
+                           : config_.context_length;
+  const uint64_t available = arena.largest_free();
+  context_ = context_that_fits(requested_context_, fixed, bytes_per_position_, available);
+  if (context_ == requested_context_) return Status::ok();
+  const int minimum = requested_context_ < 64 ? requested_context_ : 64;
+  if (asked || context_ < minimum) {
+    const uint64_t need = fixed + bytes_per_position_ * uint64_t(requested_context_);
+    return Status::error(
+        "a context of %d tokens needs %llu MB for the KV cache and activations, %llu MB is "
+        "free (%d tokens fit)",
+        requested_context_, (unsigned long long)(need >> 20), (unsigned long long)(available >> 20),
+        context_);
+  }
+  return Status::ok();
+}
+
 // ---- factory --------------------------------------------------------------------------------
 
 static bool llama_probe(const uint8_t* head, size_t head_size) {
@@ -120,8 +152,22 @@ static Status llama_describe(const uint8_t* head, size_t head_size, uint64_t fil
   if (f == LlamaFileFormat::Unknown) return Status::error("not a Llama model file");
   if (f != LlamaFileFormat::InferPi) {
     copy_string(out->architecture, sizeof(out->architecture), "llama2.c");
-    copy_string(out->dtype, sizeof(out->dtype), "f32");
-    out->n_params = file_size / 4;
+    DType t = DType::F32;
+    if (f == LlamaFileFormat::Llama2cV0) llama2c_v0_dtype(head, head_size, file_size, &t);
+    copy_string(out->dtype, sizeof(out->dtype), dtype_name(t));
+    out->n_params = file_size / (t == DType::F16 ? 2 : 4);
+    const size_t at = f == LlamaFileFormat::Llama2cV1 ? 8 : 0;  // the 7 ints
+    if (head_size >= at + 28) {
+      const int64_t dim = int32_t(load_le32(head + at)), layers = int32_t(load_le32(head + at + 8));
+      const int64_t heads = int32_t(load_le32(head + at + 12));
+      const int64_t kv_heads = int32_t(load_le32(head + at + 16));
+      const int64_t ctx = int32_t(load_le32(head + at + 24));
+      if (dim > 0 && layers > 0 && heads > 0 && kv_heads > 0 && ctx > 0 && layers < 4096 &&
+          dim < 65536 && heads <= dim) {
+        out->kv_bytes_per_position = uint64_t(2 * layers * kv_heads * (dim / heads)) * 4;
+        out->context = int(ctx);
+      }
+    }
     return Status::ok();
   }
   using namespace llama_format;
@@ -139,6 +185,8 @@ static Status llama_describe(const uint8_t* head, size_t head_size, uint64_t fil
   uint64_t q = load_le32(head + kOffHeads) * hs, kv = load_le32(head + kOffKvHeads) * hs;
   bool tied = load_le32(head + kOffFlags) & kFlagTied;
   out->n_params = V * D * (tied ? 1 : 2) + D + L * (2 * D + 2 * D * q + 2 * D * kv + 3 * D * F);
+  out->kv_bytes_per_position = 2 * L * kv * sizeof(float);
+  out->context = int(load_le32(head + kOffContext) & 0x7fffffff);
   return Status::ok();
 }
 

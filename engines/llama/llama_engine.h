@@ -53,6 +53,7 @@ class LlamaEngine : public Engine {
   void embed_chunk(const int* tokens, int T, int pos0);
   void attention_block(int layer, int T, int pos0);
   void ffn_block(int layer, int T);
+  Status choose_context(const EngineOptions& options, const Arena& arena);
 
   LlamaConfig config_;
   LlamaWeights weights_{};
@@ -61,6 +62,8 @@ class LlamaEngine : public Engine {
   ChatFormat* chat_ = nullptr;
   ModelInfo info_;
   int context_ = 0;
+  int requested_context_ = 0;
+  uint64_t bytes_per_position_ = 0;
   int pos_ = 0;
 };
 

@@ -1,8 +1,8 @@
 // Model files the Llama engine reads, all turned into LlamaConfig + LlamaWeights views:
 //   - InferPi model.bin v1 ("IPLM"): header + tensor table (docs/formats.md, "InferPi llama
 //     model.bin");
-//   - llama2.c v0 (no magic, fp32, negative vocab = untied classifier) and v1 ("ak42",
-//     fp32) (docs/formats.md §1).
+//   - llama2.c v0 (no magic, negative vocab = untied classifier; fp32, or fp16 as the seed
+//     publishes it, told apart by the file size) and v1 ("ak42", fp32) (docs/formats.md §1).
 // Every number read from the file is range-checked and every tensor is checked against the
 // file size before a view is made.
 #include <cstring>
@@ -320,22 +320,41 @@ static Status load_llama2c(const uint8_t* file, size_t size, bool v1, Arena& are
   const uint64_t D = uint64_t(c->dim), F = uint64_t(c->hidden_dim), L = uint64_t(c->n_layers);
   const uint64_t V = uint64_t(c->vocab_size), S = uint64_t(c->context_length);
   const uint64_t kv = uint64_t(c->n_kv_heads) * uint64_t(c->head_dim), hs = uint64_t(c->head_dim);
-  // Float counts in file order (all < 2^22 * 2^20 by the range checks: no overflow).
-  uint64_t floats = V * D + L * (2 * D + D * D + 2 * D * kv + D * D + 3 * D * F) + D +
-                    (v1 ? 0 : S * hs) + (shared ? 0 : V * D);
-  if ((size - header) / 4 < floats || size - header != floats * 4) {
+  // Value counts in file order (all < 2^22 * 2^20 by the range checks: no overflow).
+  const uint64_t values = V * D + L * (2 * D + D * D + 2 * D * kv + D * D + 3 * D * F) + D +
+                          (v1 ? 0 : S * hs) + (shared ? 0 : V * D);
+  // The header has no dtype. Possible layouts: v1 is fp32 only; v0 is fp32 (llama2.c) or
+  // fp16 (every array incl. the RoPE tables, as the seed publishes it). The exact size picks
+  // one; a size that two layouts explain is refused rather than guessed.
+  const uint64_t body = size - header;
+  const bool is_f32 = body == values * 4, is_f16 = !v1 && body == values * 2;
+  if (is_f32 && is_f16) {
     return Status::error(
-        "model.bin: llama2.c header implies %llu bytes of weights, file has "
-        "%zu (truncated or wrong sizes in the header)",
-        (unsigned long long)(floats * 4), size - header);
+        "model.bin: llama2.c file of %llu bytes fits both fp32 and fp16 (ambiguous)",
+        (unsigned long long)body);
   }
+  if (!is_f32 && !is_f16) {
+    if (v1) {
+      return Status::error(
+          "model.bin: llama2.c v1 header implies %llu bytes of fp32 weights, file has %llu "
+          "(truncated or wrong sizes in the header)",
+          (unsigned long long)(values * 4), (unsigned long long)body);
+    }
+    return Status::error(
+        "model.bin: llama2.c v0 header implies %llu bytes of weights as fp32 or %llu as fp16, "
+        "file has %llu (truncated or wrong sizes in the header)",
+        (unsigned long long)(values * 4), (unsigned long long)(values * 2),
+        (unsigned long long)body);
+  }
+  const DType dtype = is_f16 ? DType::F16 : DType::F32;
+  const uint64_t elem = is_f16 ? 2 : 4;
   w->layers = arena.alloc_array<LlamaLayerWeights>(size_t(L));
   if (!w->layers) return Status::error("out of memory for %d layers", c->n_layers);
   for (uint64_t l = 0; l < L; l++) w->layers[l] = LlamaLayerWeights{};
   const uint8_t* p = file + header;
   auto take = [&](uint64_t rows, uint64_t cols) {
-    Tensor t{p, DType::F32, int64_t(rows), int64_t(cols)};
-    p += rows * cols * 4;
+    Tensor t{p, dtype, int64_t(rows), int64_t(cols)};
+    p += rows * cols * elem;
     return t;
   };
   auto per_layer = [&](Tensor LlamaLayerWeights::*field, uint64_t rows, uint64_t cols) {
@@ -358,7 +377,7 @@ static Status load_llama2c(const uint8_t* file, size_t size, bool v1, Arena& are
   per_layer(&LlamaLayerWeights::w_up, F, D);
   if (!v1) {
     w->output_norm = take(1, D);
-    p += S * hs * 4;  // freq_cis_real + freq_cis_imag: unused leftovers
+    p += S * hs * elem;  // freq_cis_real + freq_cis_imag: unused leftovers
   }
   w->output = shared ? w->token_embd : take(V, D);
   return check_llama_weights(*c, *w);
@@ -372,6 +391,25 @@ static bool plausible_llama2c_v0(const uint8_t* head, size_t n) {
   return v[0] > 0 && v[0] <= 65536 && v[1] > 0 && v[1] <= (1 << 20) && v[2] > 0 && v[2] <= 1024 &&
          v[3] > 0 && v[3] <= 1024 && v[4] > 0 && v[4] <= v[3] && v[3] % v[4] == 0 &&
          v[0] % v[3] == 0 && vocab > 0 && vocab <= (1 << 22) && v[6] > 0 && v[6] <= (1 << 22);
+}
+
+bool llama2c_v0_dtype(const uint8_t* head, size_t head_size, uint64_t file_size, DType* out) {
+  if (!plausible_llama2c_v0(head, head_size) || file_size < 28) return false;
+  int32_t v[7];
+  for (int i = 0; i < 7; i++) v[i] = int32_t(load_le32(head + 4 * i));
+  const uint64_t D = uint64_t(v[0]), F = uint64_t(v[1]), L = uint64_t(v[2]);
+  const uint64_t V = uint64_t(v[5] < 0 ? -int64_t(v[5]) : v[5]), S = uint64_t(v[6]);
+  const uint64_t hs = D / uint64_t(v[3]), kv = uint64_t(v[4]) * hs;
+  const uint64_t values = V * D + L * (2 * D + D * D + 2 * D * kv + D * D + 3 * D * F) + D +
+                          S * hs + (v[5] > 0 ? 0 : V * D);
+  if (file_size - 28 == values * 4) {
+    *out = DType::F32;
+  } else if (file_size - 28 == values * 2) {
+    *out = DType::F16;
+  } else {
+    return false;
+  }
+  return true;
 }
 
 LlamaFileFormat detect_llama_format(const uint8_t* head, size_t head_size) {
@@ -396,8 +434,9 @@ Status load_llama_model(const uint8_t* file, size_t size, Arena& arena, LlamaCon
       break;
   }
   if (size >= 8 && load_le32(file) == 0x616B3432u) {
-    return Status::error("model.bin: llama2.c version %u is not supported (only v0 and v1 fp32)",
-                         load_le32(file + 4));
+    return Status::error(
+        "model.bin: llama2.c version %u is not supported (only v0 fp32/fp16 and v1 fp32)",
+        load_le32(file + 4));
   }
   return Status::error("model.bin: not a Llama model file we know");
 }

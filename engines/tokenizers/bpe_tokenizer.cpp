@@ -172,15 +172,16 @@ Status BpeTokenizer::load(const uint8_t* data, size_t size, int vocab_size, Aren
   token_table_ = static_cast<uint32_t*>(arena.alloc_zeroed(size_t(table_size) * 4));
   merges_ = arena.alloc_array<Merge>(merge_size);
   added_ = arena.alloc_array<int>(n_tokens);
+  specials_ = arena.alloc_array<int>(n_tokens);
   symbols_ = arena.alloc_array<int>(kMaxPieceBytes);
-  if (!tokens_ || !token_table_ || !merges_ || !added_ || !symbols_) {
+  if (!tokens_ || !token_table_ || !merges_ || !added_ || !specials_ || !symbols_) {
     return Status::error("tokenizer.bin: out of memory for %u tokens", n_tokens);
   }
   token_mask_ = table_size - 1;
   merge_mask_ = merge_size - 1;
   for (uint32_t i = 0; i < merge_size; i++) merges_[i].left = -1;
   for (int& b : byte_token_) b = -1;
-  n_added_ = 0;
+  n_added_ = n_specials_ = 0;
 
   size_t pos = kHeaderSize;
   for (uint32_t i = 0; i < n_tokens; i++) {
@@ -191,16 +192,17 @@ Status BpeTokenizer::load(const uint8_t* data, size_t size, int vocab_size, Aren
     if (n > size - pos) {
       return Status::error("tokenizer.bin: token %u has length %u, past the end of the file", i, n);
     }
-    if (type != kNormal && type != kControl && type != kUserDefined) {
+    if (type != kNormal && type != kControl && type != kUserDefined && type != kUnused) {
       return Status::error("tokenizer.bin: token %u has unknown type %u", i, type);
     }
     tokens_[i] = Token{data + pos, n, type};
     pos += n;
     if (type == kUserDefined && n > 0) added_[n_added_++] = int(i);
+    if ((type == kUserDefined || type == kControl) && n > 0) specials_[n_specials_++] = int(i);
     if (type == kNormal && n == 1 && byte_token_[tokens_[i].bytes[0]] < 0) {
       byte_token_[tokens_[i].bytes[0]] = int(i);
     }
-    if (type != kControl && n > 0 && find_token(tokens_[i].bytes, n) < 0) {
+    if ((type == kNormal || type == kUserDefined) && n > 0 && find_token(tokens_[i].bytes, n) < 0) {
       uint32_t h = hash_bytes(tokens_[i].bytes, n) & token_mask_;
       while (token_table_[h]) h = (h + 1) & token_mask_;
       token_table_[h] = i + 1;
@@ -226,9 +228,13 @@ Status BpeTokenizer::load(const uint8_t* data, size_t size, int vocab_size, Aren
       return Status::error("tokenizer.bin: no token for byte 0x%02x (not a byte-level BPE)", b);
     }
   }
-  std::sort(added_, added_ + n_added_,
-            [this](int x, int y) { return tokens_[x].len > tokens_[y].len; });
-  return Status::ok();
+  auto longest_first = [this](int x, int y) {
+    return tokens_[x].len > tokens_[y].len || (tokens_[x].len == tokens_[y].len && x < y);
+  };
+  std::sort(added_, added_ + n_added_, longest_first);
+  std::sort(specials_, specials_ + n_specials_, longest_first);
+  INFERPI_TRY(added_splitter_.init(added_, n_added_, arena));
+  return special_splitter_.init(specials_, n_specials_, arena);
 }
 
 int BpeTokenizer::find_token(const uint8_t* bytes, size_t len) const {
@@ -315,33 +321,50 @@ Status BpeTokenizer::encode_plain(const char* text, size_t len, int* out, int ca
   return Status::ok();
 }
 
-Status BpeTokenizer::encode(const char* text, size_t len, int* out, int cap, int* count) const {
+Status BpeTokenizer::encode_split(const SpecialSplitter& splitter, const char* text, size_t len,
+                                  int* out, int cap, int* count) const {
   *count = 0;
-  // Added (user-defined) tokens are cut out first, longest match at each position.
-  size_t start = 0, pos = 0;
-  while (pos < len) {
-    int hit = -1;
-    for (int i = 0; i < n_added_ && hit < 0; i++) {
-      const Token& t = tokens_[added_[i]];
-      if (t.len <= len - pos && memcmp(text + pos, t.bytes, t.len) == 0) hit = added_[i];
-    }
-    if (hit < 0) {
-      pos++;
-      continue;
-    }
-    INFERPI_TRY(encode_plain(text + start, pos - start, out, cap, count));
-    if (*count >= cap) return Status::error("tokenizer: more than %d tokens", cap);
-    out[(*count)++] = hit;
-    pos += tokens_[hit].len;
-    start = pos;
-  }
-  return encode_plain(text + start, len - start, out, cap, count);
+  struct Ctx {
+    const BpeTokenizer* self;
+    int* out;
+    int cap;
+    int* count;
+  } ctx{this, out, cap, count};
+  auto match = [](const void* c, int id, const char* t, size_t n, size_t pos) -> size_t {
+    const Token& tk = static_cast<const Ctx*>(c)->self->tokens_[id];
+    return tk.len <= n - pos && memcmp(t + pos, tk.bytes, tk.len) == 0 ? tk.len : 0;
+  };
+  auto emit = [](void* c, int id, const char* t, size_t n) -> Status {
+    Ctx& x = *static_cast<Ctx*>(c);
+    if (id < 0) return x.self->encode_plain(t, n, x.out, x.cap, x.count);
+    if (*x.count >= x.cap) return Status::error("tokenizer: more than %d tokens", x.cap);
+    x.out[(*x.count)++] = id;
+    return Status::ok();
+  };
+  return splitter.split(text, len, match, &ctx, emit, &ctx);
+}
+
+Status BpeTokenizer::encode(const char* text, size_t len, int* out, int cap, int* count) const {
+  return encode_split(added_splitter_, text, len, out, cap, count);
+}
+
+Status BpeTokenizer::encode_special(const char* text, size_t len, int* out, int cap,
+                                    int* count) const {
+  return encode_split(special_splitter_, text, len, out, cap, count);
 }
 
 size_t BpeTokenizer::decode(int, int token, char* out, size_t cap) const {
-  if (token < 0 || token >= vocab_size_ || tokens_[token].type == kControl) return 0;
+  if (token < 0 || token >= vocab_size_) return 0;
+  if (tokens_[token].type == kControl || tokens_[token].type == kUnused) return 0;
   size_t n = tokens_[token].len < cap ? tokens_[token].len : cap;
   memcpy(out, tokens_[token].bytes, n);
+  return n;
+}
+
+size_t BpeTokenizer::token_text(int id, char* out, size_t cap) const {
+  if (id < 0 || id >= vocab_size_) return 0;
+  size_t n = tokens_[id].len < cap ? tokens_[id].len : cap;
+  memcpy(out, tokens_[id].bytes, n);
   return n;
 }
 

@@ -3,14 +3,16 @@
 // pre-tokenizer regex (hand-coded here, see split_*), spell each piece as its UTF-8 bytes,
 // then repeatedly merge the adjacent pair with the lowest merge rank (leftmost on ties).
 // Token texts are stored as raw bytes (the exporter undoes GPT-2's byte->unicode map).
-// Non-special added tokens are cut out of the text before splitting; special (control)
-// tokens are never produced from text: chat templates ask for them by name.
+// Added tokens are cut out of the text before splitting (engines/tokenizers/special_split.h):
+// user-defined ones always, control ones only by encode_special (rendered templates), as
+// llama.cpp's parse_special.
 // File format: tokenizer.bin "IPBT" (docs/formats.md, "InferPi BPE tokenizer.bin").
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 #include "engines/core/tokenizer.h"
+#include "engines/tokenizers/special_split.h"
 #include "runtime/core/arena.h"
 #include "runtime/core/status.h"
 
@@ -27,15 +29,18 @@ class BpeTokenizer final : public Tokenizer {
   static constexpr uint32_t kVersion = 1;
   static constexpr size_t kHeaderSize = 64;
   static constexpr size_t kMaxPieceBytes = 4096;  // longer pieces are encoded in slices
-  enum TokenType : uint8_t { kNormal = 1, kControl = 3, kUserDefined = 4 };
+  // kUnused: never produced and never matched in text (GGUF unused/padding tokens).
+  enum TokenType : uint8_t { kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5 };
 
   // Parses tokenizer.bin; token bytes stay in `data`. `vocab_size` is the model's.
   Status load(const uint8_t* data, size_t size, int vocab_size, Arena& arena);
 
   int vocab_size() const override { return vocab_size_; }
   Status encode(const char* text, size_t len, int* out, int cap, int* count) const override;
+  Status encode_special(const char* text, size_t len, int* out, int cap, int* count) const override;
   size_t decode(int prev, int token, char* out, size_t cap) const override;
   int special_id(const char* text) const override;
+  size_t token_text(int id, char* out, size_t cap) const override;
   int bos_id() const override { return bos_; }
   int eos_id() const override { return eos_; }
   PreTokenizer pre_tokenizer() const { return pre_; }
@@ -53,6 +58,8 @@ class BpeTokenizer final : public Tokenizer {
   const Merge* find_merge(int left, int right) const;
   Status encode_piece(const uint8_t* p, size_t n, int* out, int cap, int* count) const;
   Status encode_plain(const char* text, size_t len, int* out, int cap, int* count) const;
+  Status encode_split(const SpecialSplitter& splitter, const char* text, size_t len, int* out,
+                      int cap, int* count) const;
 
   int vocab_size_ = 0;
   int bos_ = -1, eos_ = -1;
@@ -66,6 +73,9 @@ class BpeTokenizer final : public Tokenizer {
   uint32_t merge_mask_ = 0;
   int* added_ = nullptr;  // user-defined tokens, longest first
   int n_added_ = 0;
+  int* specials_ = nullptr;  // control + user-defined tokens, longest first
+  int n_specials_ = 0;
+  SpecialSplitter added_splitter_, special_splitter_;
   mutable int* symbols_ = nullptr;  // BPE scratch [kMaxPieceBytes]
 };
 

@@ -100,7 +100,7 @@ Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int 
   for (int& b : byte_id_) b = -1;
   unk_id_ = -1;
   n_sorted_ = 0;
-  split_at_spaces_ = true;
+  split_at_spaces_ = split_at_words_ = true;
   for (size_t i = 0; i < V; i++) {
     int b;
     if (types_[i] == kByte && is_byte_piece(text_[i], len_[i], &b) && byte_id_[b] < 0) {
@@ -110,13 +110,32 @@ Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int 
     if (types_[i] == kNormal || types_[i] == kUserDefined) {
       sorted_[n_sorted_++] = int(i);
       if (len_[i] > 1 && memchr(text_[i] + 1, ' ', len_[i] - 1)) split_at_spaces_ = false;
+      for (uint32_t k = 1; k < len_[i]; k++) {
+        if (text_[i][k] == ' ' && text_[i][k - 1] != ' ') split_at_words_ = false;
+      }
     }
   }
   std::sort(sorted_, sorted_ + n_sorted_, [this](int a, int b) {
     int c = compare_bytes(text_[a], len_[a], text_[b], len_[b]);
     return c < 0 || (c == 0 && a < b);
   });
-  return Status::ok();
+  int n_added = 0, n_specials = 0;
+  added_ = arena.alloc_array<int>(V);
+  specials_ = arena.alloc_array<int>(V);
+  if (!added_ || !specials_) return Status::error("tokenizer.bin: out of memory");
+  for (size_t i = 0; i < V; i++) {
+    if (len_[i] == 0) continue;
+    uint8_t t = types_[i];
+    if (t == kUserDefined) added_[n_added++] = int(i);
+    if (t == kUserDefined || t == kControl || t == kUnknown) specials_[n_specials++] = int(i);
+  }
+  auto longest_first = [this](int a, int b) {
+    return len_[a] > len_[b] || (len_[a] == len_[b] && a < b);
+  };
+  std::sort(added_, added_ + n_added, longest_first);
+  std::sort(specials_, specials_ + n_specials, longest_first);
+  INFERPI_TRY(added_splitter_.init(added_, n_added, arena));
+  return special_splitter_.init(specials_, n_specials, arena);
 }
 
 int SpmTokenizer::lookup(const char* s, size_t len) const {
@@ -240,7 +259,8 @@ Status SpmTokenizer::encode_segment(const char* text, size_t len, bool prefix, i
   return Status::ok();
 }
 
-Status SpmTokenizer::encode(const char* text, size_t len, int* out, int cap, int* count) const {
+Status SpmTokenizer::encode_text(const char* text, size_t len, bool prefix, int* out, int cap,
+                                 int* count) const {
   *count = 0;
   if (len == 0) return Status::ok();
   // Long texts are encoded in segments that end just before a space: no piece contains a
@@ -249,25 +269,83 @@ Status SpmTokenizer::encode(const char* text, size_t len, int* out, int cap, int
   bool first = true;
   while (pos < len) {
     size_t end = len;
-    size_t room = first && add_dummy_prefix_ ? kSegment - 1 : kSegment;
+    size_t room = first && prefix ? kSegment - 1 : kSegment;
     if (len - pos > room) {
-      if (!split_at_spaces_) {
+      if (!split_at_spaces_ && !split_at_words_) {
         return Status::error("tokenizer: text longer than %d bytes for this vocabulary", kSegment);
       }
+      // Cut before a space no merge can cross: any space, or (vocabularies with runs of
+      // spaces as pieces, like Gemma's) a space that follows a non-space character.
+      auto space_before = [&](size_t p) {
+        return text[p - 1] == ' ' || (p >= 3 && memcmp(text + p - 3, "\xe2\x96\x81", 3) == 0);
+      };
       end = pos + room;
-      while (end > pos && text[end] != ' ') end--;
+      while (end > pos && (text[end] != ' ' || (!split_at_spaces_ && space_before(end)))) end--;
       if (end == pos) {
         return Status::error("tokenizer: more than %d bytes without a space", kSegment);
       }
     }
     int n = 0;
-    INFERPI_TRY(encode_segment(text + pos, end - pos, first && add_dummy_prefix_, out + *count,
-                               cap - *count, &n));
+    INFERPI_TRY(
+        encode_segment(text + pos, end - pos, first && prefix, out + *count, cap - *count, &n));
     *count += n;
     pos = end;
     first = false;
   }
   return Status::ok();
+}
+
+Status SpmTokenizer::encode_split(const SpecialSplitter& splitter, const char* text, size_t len,
+                                  int* out, int cap, int* count) const {
+  *count = 0;
+  struct Ctx {
+    const SpmTokenizer* self;
+    int* out;
+    int cap;
+    int* count;
+    bool prev_special;  // llama.cpp: the text after a token fragment gets the prefix space
+  } ctx{this, out, cap, count, true};
+  // Pieces store U+2581 as a space; in typed text a piece's space is the character U+2581.
+  auto match = [](const void* c, int id, const char* t, size_t n, size_t pos) -> size_t {
+    const SpmTokenizer& self = *static_cast<const Ctx*>(c)->self;
+    const uint8_t* p = self.text_[id];
+    size_t q = pos;
+    for (uint32_t i = 0; i < self.len_[id]; i++) {
+      if (p[i] == ' ') {
+        if (n - q < 3 || memcmp(t + q, "\xe2\x96\x81", 3) != 0) return 0;
+        q += 3;
+      } else {
+        if (q >= n || uint8_t(t[q]) != p[i]) return 0;
+        q++;
+      }
+    }
+    return q - pos;
+  };
+  auto emit = [](void* c, int id, const char* t, size_t n) -> Status {
+    Ctx& x = *static_cast<Ctx*>(c);
+    if (id >= 0) {
+      if (*x.count >= x.cap) return Status::error("tokenizer: more than %d tokens", x.cap);
+      x.out[(*x.count)++] = id;
+      x.prev_special = true;
+      return Status::ok();
+    }
+    int k = 0;
+    INFERPI_TRY(x.self->encode_text(t, n, x.self->add_dummy_prefix_ && x.prev_special,
+                                    x.out + *x.count, x.cap - *x.count, &k));
+    *x.count += k;
+    x.prev_special = false;
+    return Status::ok();
+  };
+  return splitter.split(text, len, match, &ctx, emit, &ctx);
+}
+
+Status SpmTokenizer::encode(const char* text, size_t len, int* out, int cap, int* count) const {
+  return encode_split(added_splitter_, text, len, out, cap, count);
+}
+
+Status SpmTokenizer::encode_special(const char* text, size_t len, int* out, int cap,
+                                    int* count) const {
+  return encode_split(special_splitter_, text, len, out, cap, count);
 }
 
 const char* SpmTokenizer::piece(int id, size_t* len) const {
@@ -293,6 +371,20 @@ size_t SpmTokenizer::decode(int prev, int token, char* out, size_t cap) const {
   if (prev == bos_id_ && add_dummy_prefix_ && n > 0 && s[0] == ' ') s++, n--;
   if (n > cap) n = cap;
   memcpy(out, s, n);
+  return n;
+}
+
+size_t SpmTokenizer::token_text(int id, char* out, size_t cap) const {
+  if (id < 0 || id >= vocab_size_) return 0;
+  size_t n = 0;
+  for (uint32_t i = 0; i < len_[id]; i++) {
+    const char* c =
+        text_[id][i] == ' ' ? "\xe2\x96\x81" : reinterpret_cast<const char*>(text_[id] + i);
+    size_t k = text_[id][i] == ' ' ? 3 : 1;
+    if (n + k > cap) break;
+    memcpy(out + n, c, k);
+    n += k;
+  }
   return n;
 }
 

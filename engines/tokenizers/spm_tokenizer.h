@@ -3,12 +3,16 @@
 // the dummy-prefix space), repeatedly merges the adjacent pair whose concatenation is the
 // highest-scoring piece (leftmost on ties), and spells characters that are not pieces as
 // <0xHH> byte tokens. Same result as sentencepiece's BPE model with an identity normalizer.
+// As llama.cpp: user-defined pieces are cut out of the text first (control ones too with
+// encode_special), and every text fragment that starts the text or follows such a token gets
+// the dummy-prefix space (when the vocabulary has one; Gemma's has not).
 // The pieces stay in the loaded file; the index and scratch come from the arena.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 #include "engines/core/tokenizer.h"
+#include "engines/tokenizers/special_split.h"
 #include "runtime/core/arena.h"
 #include "runtime/core/status.h"
 
@@ -33,8 +37,10 @@ class SpmTokenizer : public Tokenizer {
 
   int vocab_size() const override { return vocab_size_; }
   Status encode(const char* text, size_t len, int* out, int cap, int* count) const override;
+  Status encode_special(const char* text, size_t len, int* out, int cap, int* count) const override;
   size_t decode(int prev, int token, char* out, size_t cap) const override;
   int special_id(const char* text) const override;
+  size_t token_text(int id, char* out, size_t cap) const override;
   int bos_id() const override { return bos_id_; }
   int eos_id() const override { return eos_id_; }
 
@@ -50,16 +56,21 @@ class SpmTokenizer : public Tokenizer {
     float score;
     int left, len_left, len_right;
   };
-  static constexpr int kSegment = 4096;  // bytes encoded at once (text is split at spaces)
+  static constexpr int kSegment = 16384;  // bytes encoded at once (text is split at spaces)
 
   int lookup(const char* s, size_t len) const;  // matchable piece id or -1
   Status encode_segment(const char* text, size_t len, bool prefix, int* out, int cap,
                         int* count) const;
+  Status encode_text(const char* text, size_t len, bool prefix, int* out, int cap,
+                     int* count) const;
+  Status encode_split(const SpecialSplitter& splitter, const char* text, size_t len, int* out,
+                      int cap, int* count) const;
   void push_candidate(int left) const;
 
   int vocab_size_ = 0, bos_id_ = -1, eos_id_ = -1, unk_id_ = 0;
   bool add_dummy_prefix_ = true;
   bool split_at_spaces_ = true;     // no piece has a space after its first byte
+  bool split_at_words_ = true;      // no piece has a space right after a non-space (Gemma)
   const uint8_t** text_ = nullptr;  // per id: the piece bytes (in the file)
   uint32_t* len_ = nullptr;
   float* score_ = nullptr;
@@ -67,6 +78,9 @@ class SpmTokenizer : public Tokenizer {
   int* sorted_ = nullptr;  // matchable ids sorted by bytes
   int n_sorted_ = 0;
   int byte_id_[256] = {};
+  int* added_ = nullptr;     // user-defined pieces, longest first
+  int* specials_ = nullptr;  // user-defined, control and unknown pieces, longest first
+  SpecialSplitter added_splitter_, special_splitter_;
   // Encoding scratch (encode is const but not reentrant).
   char* work_ = nullptr;
   Symbol* symbols_ = nullptr;

@@ -88,12 +88,77 @@ struct App {
     if (ctx.drive_count > AppContext::kMaxDrives) ctx.drive_count = AppContext::kMaxDrives;
   }
 
+  // Says how the context was chosen when it is less than the model's.
+  void print_context(const Engine& engine) {
+    const ModelInfo& info = engine.info();
+    const int n = engine.context_length();
+    if (n >= info.max_context || info.bytes_per_position == 0) return;
+    char kv[24];
+    format_bytes(info.bytes_per_position * uint64_t(n), kv, sizeof kv);
+    if (n < info.requested_context) {
+      kprint(
+          "Context: %d of the model's %d tokens, the most that fits in memory (KV cache %s).\n"
+          "/set ctx N changes it.\n",
+          n, info.max_context, kv);
+    } else {
+      kprint("Context: %d of the model's %d tokens (KV cache %s). /set ctx N changes it.\n", n,
+             info.max_context, kv);
+    }
+  }
+
+  // `/set ctx N`: the engine is rebuilt with the new context (a new conversation; the
+  // files stay loaded). Returns false when the model had to be dropped.
+  bool set_context(const char* arg, LoadedModel& loaded, const char* name) {
+    while (*arg == ' ') arg++;
+    int n = 0;
+    bool digits = *arg != 0;
+    for (const char* p = arg; *p && digits; p++) {
+      digits = *p >= '0' && *p <= '9' && n < (1 << 24);
+      n = n * 10 + (*p - '0');
+    }
+    const ModelInfo& info = loaded.engine->info();
+    const int current = loaded.engine->context_length();
+    if (!digits || n < 16) {
+      kprint("usage: /set ctx N (16 to %d tokens; now %d)\n", info.max_context, current);
+      return true;
+    }
+    if (n > info.max_context) {
+      kprint("%s was trained for %d tokens: /set ctx %d or less.\n", name, info.max_context,
+             info.max_context);
+      return true;
+    }
+    LoadOptions load;
+    load.engine = ctx.engine_options;
+    load.registry = ctx.registry;
+    ctx.chat->suspend();
+    Status st = rebuild_engine(loaded, *ctx.model_arena, load, n, current);
+    if (!loaded.engine) {
+      kprint("Cannot rebuild %s: %s\n", name, st.message());
+      return false;
+    }
+    if (!st) {
+      kprint("Context %d does not fit: %s. Keeping %d tokens.\n", n, st.message(),
+             loaded.engine->context_length());
+    } else {
+      kprint("Context: %d tokens (KV cache and activations rebuilt; new conversation).\n",
+             loaded.engine->context_length());
+    }
+    print_memory();
+    st = ctx.chat->begin(*loaded.engine, *ctx.model_arena, name);
+    if (!st) {
+      kprint("Cannot start the chat: %s\n", st.message());
+      return false;
+    }
+    return true;
+  }
+
   // Returns false when input ended (host).
   bool chat(const ModelEntry& model, LoadedModel& loaded) {
     ChatDriver& chat = *ctx.chat;
     const ModelInfo& info = loaded.engine->info();
     kprint("\n%s: %s engine, %s, %s, %d layers, context %d tokens.\n", model.name, info.engine,
            info.architecture, info.dtype, info.n_layers, loaded.engine->context_length());
+    print_context(*loaded.engine);
     print_memory();
     Status st = chat.begin(*loaded.engine, *ctx.model_arena, model.name);
     if (!st) {
@@ -141,6 +206,13 @@ struct App {
           describe_throttled((health.throttled >> 16) & 0xF, ever, sizeof(ever));
           kprint("SoC: %.1f C (hottest %.1f C), throttling since boot: %s\n",
                  double(health.temperature_mc) / 1000.0, double(max_temp_mc) / 1000.0, ever);
+        }
+        continue;
+      }
+      if (strncmp(line, "/set ctx", 8) == 0 && (line[8] == 0 || line[8] == ' ')) {
+        if (!set_context(line + 8, loaded, model.name)) {
+          chat.end();
+          return true;  // back to the menu
         }
         continue;
       }

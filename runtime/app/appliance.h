@@ -50,6 +50,9 @@ class ChatDriver {
   virtual void print_stats() = 0;
   // Called after /exit, before the arena is reset.
   virtual void end() {}
+  // Called before the engine is rebuilt for the same model (/set ctx): like end(), but the
+  // next begin() keeps the user's settings (sampling, system prompt, thinking).
+  virtual void suspend() { end(); }
 };
 
 struct AppContext {

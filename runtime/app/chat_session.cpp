@@ -50,6 +50,10 @@ Status ChatSession::init(Engine& engine, Arena& arena, const SamplerSettings& sa
   INFERPI_TRY(sampler_.init(engine.info().vocab_size, arena));
   sampler_.configure(sampler);
   set_max_tokens(max_tokens);
+  if (engine.chat_format().has_thinking_switch()) {
+    think_open_ = engine.tokenizer().special_id("<think>");
+    think_close_ = engine.tokenizer().special_id("</think>");
+  }
   reset();
   return Status::ok();
 }
@@ -122,13 +126,24 @@ Status ChatSession::turn(const char* text, TurnStats* stats) {
   Utf8Stream out(console_sink, &stream_state);
   int prev = tokens_[n - 1];
   int generated = 0;
+  bool dimmed = false;  // inside <think>...</think>
   while (generated < max_tokens_) {
     memcpy(logits_, e.logits(), size_t(V) * sizeof(float));
     int next = sampler_.sample(logits_, recent_, generated);
     if (fmt.is_stop(next)) break;
     char piece[256];
     size_t len = tok.decode(prev, next, piece, sizeof(piece));
+    if (next == think_open_ && !dimmed) {
+      out.flush();
+      kprint("\x1b[2m");  // SGR 2: faint
+      dimmed = true;
+    }
     out.push(piece, len);
+    if (next == think_close_ && dimmed) {
+      out.flush();
+      kprint("\x1b[0m");
+      dimmed = false;
+    }
     recent_[generated++] = next;
     prev = next;
     if (e.position() >= e.context_length()) {
@@ -152,6 +167,7 @@ Status ChatSession::turn(const char* text, TurnStats* stats) {
     }
   }
   out.flush();
+  if (dimmed) kprint("\x1b[0m");
   stats->generated_tokens = generated;
   stats->generate_us = platform::now_us() - t1;
   kprint("\n");
@@ -188,6 +204,9 @@ void ChatSession::print_help() const {
       "  /set top_k N           keep the N most likely tokens (0 = off)\n"
       "  /set seed N            random seed\n"
       "  /set max_tokens N      longest reply\n"
+      "  /set system TEXT       system prompt (starts a new conversation; empty = none)\n"
+      "  /set think on|off      let a thinking model (Qwen3) think before answering\n"
+      "  /set ctx N             context length in tokens (rebuilds the KV cache)\n"
       "  /help                  this text\n"
       "  /exit                  leave the chat\n");
 }
@@ -198,7 +217,11 @@ void ChatSession::print_stats() const {
   kprint("%s (%s, %s): %d layers, dim %d, heads %d/%d, vocab %d, %llu params\n", m.engine,
          m.architecture, m.dtype, m.n_layers, m.dim, m.n_heads, m.n_kv_heads, m.vocab_size,
          (unsigned long long)m.n_params);
-  kprint("template %s; context %d of %d tokens used\n", engine_->chat_format().name(),
+  const ChatFormat& fmt = engine_->chat_format();
+  kprint("template %s%s; context %d of %d tokens used\n", fmt.name(),
+         !fmt.has_thinking_switch() ? ""
+         : fmt.thinking()           ? " (thinking on)"
+                                    : " (thinking off)",
          engine_->position(), engine_->context_length());
   kprint("temp %.2f top_p %.2f top_k %d seed %llu max_tokens %d\n", double(s.temperature),
          double(s.top_p), s.top_k, (unsigned long long)s.seed, max_tokens_);
@@ -215,9 +238,34 @@ Status ChatSession::set_command(const char* args) {
   while (*args == ' ') args++;
   while (*args && *args != ' ' && i + 1 < sizeof(name)) name[i++] = *args++;
   name[i] = 0;
+  while (*args == ' ') args++;
+  ChatFormat& fmt = engine_->chat_format();
+  if (strcmp(name, "system") == 0) {
+    INFERPI_TRY(fmt.set_system_prompt(args));
+    reset();
+    kprint(args[0] ? "[system prompt set; new conversation]\n"
+                   : "[system prompt cleared; new conversation]\n");
+    return Status::ok();
+  }
+  if (strcmp(name, "ctx") == 0) {  // the appliance rebuilds the engine for this
+    return Status::error("/set ctx needs the model menu; start `inferpi MODEL_DIR --context N`");
+  }
+  if (strcmp(name, "think") == 0) {
+    if (!fmt.has_thinking_switch()) {
+      return Status::error("template '%s' has no thinking switch", fmt.name());
+    }
+    if (strcmp(args, "on") != 0 && strcmp(args, "off") != 0) {
+      return Status::error("usage: /set think on|off");
+    }
+    fmt.set_thinking(strcmp(args, "on") == 0);
+    kprint("[thinking %s from the next message]\n", fmt.thinking() ? "on" : "off");
+    return Status::ok();
+  }
   double v;
   if (!parse_number(args, &v))
-    return Status::error("usage: /set temp|top_p|top_k|seed|max_tokens VALUE");
+    return Status::error(
+        "usage: /set temp|top_p|top_k|seed|max_tokens|ctx VALUE, /set system TEXT, "
+        "/set think on|off");
   SamplerSettings s = sampler_.settings();
   if (strcmp(name, "temp") == 0 && v >= 0 && v <= 10) {
     s.temperature = float(v);

@@ -7,6 +7,9 @@
 // full context. Then the stats lines:
 //   Prompt: N tokens in T ms (x tokens/sec)
 //   Generation: N tokens in T ms (x tokens/sec)
+// Thinking models (Qwen3): the text between <think> and </think> is shown dimmed (ANSI SGR 2),
+// and `/set think on|off` flips the template's enable_thinking switch for the next turns.
+// `/set system TEXT` sets the system prompt and starts a new conversation.
 // Context policy: when a new turn does not fit in what is left of the context, the user is
 // told and the conversation starts over (KV cache reset) with that message; a reply that
 // fills the context stops there and the next turn starts a new conversation.
@@ -46,6 +49,7 @@ class ChatSession {
   // When false, the stats lines are not printed (scripted one-shot output).
   void set_show_stats(bool show) { show_stats_ = show; }
   Sampler& sampler() { return sampler_; }
+  const ChatFormat& chat_format() const { return engine_->chat_format(); }
   int max_tokens() const { return max_tokens_; }
   void set_max_tokens(int n) { max_tokens_ = n > 0 ? n : 1; }
 
@@ -62,6 +66,7 @@ class ChatSession {
   float* logits_ = nullptr;   // sampler's copy of the logits
   int pending_end_[16] = {};  // tokens that close the last reply, fed with the next turn
   int n_pending_end_ = 0;
+  int think_open_ = -1, think_close_ = -1;  // <think>, </think> ids (thinking models)
   TurnStats last_;
   bool show_stats_ = true;
 };

@@ -9,6 +9,7 @@ namespace inferpi {
 namespace {
 
 constexpr size_t kFileAlign = 64;  // cache line; GGUF tensor data needs 32
+constexpr int kMinContext = 256;   // the smallest context worth loading a model for
 
 uint64_t align_up(uint64_t n) { return (n + kFileAlign - 1) / kFileAlign * kFileAlign; }
 
@@ -90,6 +91,20 @@ static Status load_files(const ModelEntry& entry, Arena& arena, const LoadOption
     format_bytes(largest, free_s, sizeof(free_s));
     return Status::error("model needs %s, largest free block is %s", need_s, free_s);
   }
+  // The weights must leave room for a useful KV cache too (the engine then fits the context
+  // to what is left): refused here, before reading anything, when they do not.
+  const ModelSummary& s = entry.summary;
+  const int min_context = s.context > 0 && s.context < kMinContext ? s.context : kMinContext;
+  const uint64_t kv = s.kv_bytes_per_position * uint64_t(min_context);
+  if (kv && need + kv > largest) {
+    char need_s[24], kv_s[24], free_s[24];
+    format_bytes(need, need_s, sizeof(need_s));
+    format_bytes(kv, kv_s, sizeof(kv_s));
+    format_bytes(largest, free_s, sizeof(free_s));
+    return Status::error(
+        "model needs %s for the weights + %s for a %d-token KV cache, largest free block is %s",
+        need_s, kv_s, min_context, free_s);
+  }
   uint8_t* model = arena.alloc_array<uint8_t>(size_t(model_bytes), kFileAlign);
   uint8_t* tokenizer =
       tokenizer_bytes ? arena.alloc_array<uint8_t>(size_t(tokenizer_bytes), kFileAlign) : nullptr;
@@ -123,6 +138,7 @@ Status load_model(const ModelEntry& entry, Arena& arena, const LoadOptions& opti
   const Arena::Mark mark = arena.mark();
   Status st = load_files(entry, arena, options, out);
   if (st) {
+    out->engine_mark = arena.mark();
     const size_t free_before_engine = arena.largest_free();
     st = options.registry.create(out->files, options.engine, arena, &out->engine);
     if (st && !out->engine) st = Status::error("engine: created nothing");
@@ -139,6 +155,26 @@ Status load_model(const ModelEntry& entry, Arena& arena, const LoadOptions& opti
     *out = LoadedModel{};
   }
   return st;
+}
+
+Status rebuild_engine(LoadedModel& loaded, Arena& arena, const LoadOptions& options, int context,
+                      int fallback) {
+  arena.reset(loaded.engine_mark);
+  loaded.engine = nullptr;
+  EngineOptions eo = options.engine;
+  eo.max_context = context;
+  Status st = options.registry.create(loaded.files, eo, arena, &loaded.engine);
+  if (st && loaded.engine) return Status::ok();
+  arena.reset(loaded.engine_mark);
+  loaded.engine = nullptr;
+  eo.max_context = fallback;
+  Status back = options.registry.create(loaded.files, eo, arena, &loaded.engine);
+  if (!back || !loaded.engine) {
+    loaded.engine = nullptr;
+    return Status::error("%s; and the previous context no longer fits: %s", st.message(),
+                         back.message());
+  }
+  return st ? Status::error("engine: created nothing") : st;
 }
 
 }  // namespace inferpi

@@ -24,6 +24,7 @@ namespace inferpi {
 struct LoadedModel {
   Engine* engine = nullptr;
   ModelFiles files;
+  Arena::Mark engine_mark{};  // the arena after the files: resetting to it drops the engine only
   uint64_t bytes_read = 0;
   uint64_t read_us = 0;  // time spent reading the files
 };
@@ -39,5 +40,10 @@ struct LoadOptions {
 
 Status load_model(const ModelEntry& entry, Arena& arena, const LoadOptions& options,
                   LoadedModel* out);
+
+// `/set ctx N`: drops the engine (keeping the files) and builds it again with a context of
+// `context` tokens; when that does not fit, says so and builds it with `fallback` again.
+Status rebuild_engine(LoadedModel& loaded, Arena& arena, const LoadOptions& options, int context,
+                      int fallback);
 
 }  // namespace inferpi

@@ -19,11 +19,18 @@ class SessionChat : public ChatDriver {
   void print_help() override;
   void print_stats() override;
   void end() override { session_ = nullptr; }
+  void suspend() override;
 
  private:
   SamplerSettings sampler_;
   int max_tokens_;
   ChatSession* session_ = nullptr;  // lives in the model arena, gone with /exit
+  // What suspend() keeps for the next begin() (outside the arena).
+  bool resume_ = false;
+  SamplerSettings kept_sampler_;
+  int kept_max_tokens_ = 0;
+  bool kept_thinking_ = true;
+  char kept_system_[1024] = {};
 };
 
 }  // namespace inferpi

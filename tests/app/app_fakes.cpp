@@ -159,11 +159,21 @@ Status fake_create(const ModelFiles& f, const EngineOptions& options, Arena& are
   }
   const uint32_t layers = load_le32(f.model + 4);
   const uint32_t context = load_le32(f.model + 8);
-  const uint32_t kv_bytes = load_le32(f.model + 16);
+  // kv_bytes is the KV cache at the model's full context; it scales with the context used.
+  // Like the Llama engine: no explicit context = the largest that fits (up to the cap).
+  const uint32_t kv_full = load_le32(f.model + 16);
+  const uint64_t per_position = context ? (kv_full + context - 1) / context : 0;
+  int cap = options.max_context ? options.max_context : EngineOptions::kDefaultContextCap;
+  int ctx = int(context) < cap ? int(context) : cap;
+  if (!options.max_context && per_position) {
+    const int fits = context_that_fits(ctx, 4096, per_position, arena.largest_free());
+    if (fits >= 16) ctx = fits;
+  }
+  const uint64_t kv_bytes = per_position * uint64_t(ctx);
   void* kv = arena.alloc(kv_bytes);
   if (!kv) {
-    return Status::error("KV cache: out of memory (needs %u bytes, %zu left)", kv_bytes,
-                         arena.largest_free());
+    return Status::error("KV cache: out of memory (needs %llu bytes, %zu left)",
+                         (unsigned long long)kv_bytes, arena.largest_free());
   }
   FakeEngine* e = arena_new<FakeEngine>(arena);
   if (!e) return Status::error("out of memory");
@@ -172,8 +182,9 @@ Status fake_create(const ModelFiles& f, const EngineOptions& options, Arena& are
   copy_string(e->info_.dtype, sizeof(e->info_.dtype), "f32");
   e->info_.n_layers = int(layers);
   e->info_.max_context = int(context);
-  int cap = options.max_context ? options.max_context : EngineOptions::kDefaultContextCap;
-  e->ctx_ = int(context) < cap ? int(context) : cap;
+  e->ctx_ = ctx;
+  e->info_.bytes_per_position = per_position;
+  e->info_.requested_context = int(context) < cap ? int(context) : cap;
   e->logits_ = arena.alloc_array<float>(256);
   g_created++;
   *out = e;

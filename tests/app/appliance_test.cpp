@@ -161,6 +161,29 @@ TEST_F(ApplianceTest, ModelLargerThanMemoryGoesBackToTheMenu) {
   EXPECT_EQ(chat.models[0], "demo-nanochat");
 }
 
+TEST_F(ApplianceTest, SetCtxRebuildsTheEngineOrSaysWhatFits) {
+  // 8 MB of KV cache at the full 1024 tokens, about 7.7 MB free after the files: the load
+  // picks 768 tokens and says so; 512 fit, 1024 do not.
+  usb.files["demo-llama/model.bin"] = fake_model(9'000'000, 1024, 8'000'000);
+  ASSERT_EQ(run("1\n/set ctx 512\n/stats\n/set ctx 1024\n/stats\n/set ctx 5000\n/set ctx x\n"
+                "/exit\nq\n"),
+            0);
+  EXPECT_NE(out().find("Context: 768 of the model's 1024 tokens, the most that fits in memory"),
+            std::string::npos)
+      << out();
+  EXPECT_NE(out().find("Context: 512 tokens (KV cache and activations rebuilt; new conversation)"),
+            std::string::npos)
+      << out();
+  EXPECT_NE(out().find("Context 1024 does not fit: KV cache: out of memory"), std::string::npos)
+      << out();
+  EXPECT_NE(out().find("Keeping 512 tokens."), std::string::npos) << out();
+  EXPECT_EQ(count("Context: 512 tokens\n"), 2u) << out();  // /stats after both
+  EXPECT_NE(out().find("was trained for 1024 tokens: /set ctx 1024 or less."), std::string::npos);
+  EXPECT_NE(out().find("usage: /set ctx N (16 to 1024 tokens; now 512)"), std::string::npos);
+  EXPECT_EQ(chat.models.size(), 3u);  // the chat began again after each rebuild
+  EXPECT_LE(arena.used(), kMaxInputLine + 64);
+}
+
 TEST_F(ApplianceTest, TruncatedTokenizerAtLoadGoesBackToTheMenu) {
   usb.files["demo-llama/tokenizer.bin"] = {'F', 'T'};
   ASSERT_EQ(run("1\nq\n"), 0);

@@ -78,12 +78,34 @@ TEST_F(LoaderTest, ModelLargerThanMemoryIsRefusedWithTheSizes) {
   EXPECT_EQ(m.engine, nullptr);
 }
 
+TEST_F(LoaderTest, WeightsThatLeaveNoRoomForAKvCacheAreRefusedBeforeReading) {
+  drive.add_file("m/model.bin", fake_model(5'000'000, 4096));
+  drive.add_file("m/tokenizer.bin", fake_tokenizer());
+  ModelEntry e = scan_one();
+  const int reads = drive.reads;
+  // What describe reports for a real model: 16 KB a position, so 256 tokens need 4 MB.
+  e.summary.kv_bytes_per_position = 16384;
+  e.summary.context = 4096;
+  LoadedModel m;
+  Status st = load_model(e, arena, options, &m);
+  ASSERT_FALSE(st);
+  EXPECT_NE(std::string(st.message())
+                .find("model needs 5.0 MB for the weights + 4.2 MB for a 256-token KV cache"),
+            std::string::npos)
+      << st.message();
+  EXPECT_EQ(drive.reads, reads);
+  e.summary.kv_bytes_per_position = 1024;  // 256 KB: loads (the engine fits the context)
+  ASSERT_TRUE(load_model(e, arena, options, &m));
+}
+
 TEST_F(LoaderTest, EngineOutOfMemoryIsReportedAndTheArenaRestored) {
-  // The files fit, the KV cache does not.
+  // The files fit, the KV cache for the context asked for does not (without a request the
+  // engine would pick a smaller context that fits).
   drive.add_file("m/model.bin", fake_model(1'000'000, 64, 7'500'000));
   drive.add_file("m/tokenizer.bin", fake_tokenizer());
   const ModelEntry& e = scan_one();
   const size_t used = arena.used();
+  options.engine.max_context = 64;
   LoadedModel m;
   Status st = load_model(e, arena, options, &m);
   ASSERT_FALSE(st);

@@ -205,7 +205,12 @@ TEST(GgufLlama, RecognisesChatTemplates) {
   EXPECT_EQ(id("### Instruction:\n{{x}}\n\n### Response:\n"), ChatTemplateId::Alpaca);
   EXPECT_EQ(id("Below is an instruction that describes a task.\n### Instruction:\n### Response:"),
             ChatTemplateId::AlpacaStanford);
-  EXPECT_EQ(id("<start_of_turn>user\n{{ m }}<end_of_turn>", false), ChatTemplateId::Completion);
+  EXPECT_EQ(id("<start_of_turn>user\n{{ m }}<end_of_turn>"), ChatTemplateId::Gemma);
+  EXPECT_EQ(id("<|im_start|>assistant\n{%- if enable_thinking is defined %}"),
+            ChatTemplateId::ChatMLQwen3);
+  EXPECT_EQ(id("<|start_header_id|>system<|end_header_id|>Cutting Knowledge Date: December"),
+            ChatTemplateId::Llama31);
+  EXPECT_EQ(id("{{ messages }}", false), ChatTemplateId::Completion);
   EXPECT_EQ(id("", false), ChatTemplateId::Completion);
 
   Meta m;

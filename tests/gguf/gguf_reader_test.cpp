@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engines/core/engine.h"
 #include "engines/gguf/gguf.h"
 #include "gguf_builder.h"
 
@@ -274,5 +275,25 @@ TEST(GgufReader, SummarizesTheHead) {
   ASSERT_TRUE(gguf::summarize_head(g.b.data(), 90, &s));  // head ends inside the KVs
   EXPECT_STREQ(s.architecture, "llama");
   EXPECT_EQ(s.tensor_count, 2u);
+  EXPECT_EQ(s.block_count, 0u);  // past the 90 bytes
+  ASSERT_TRUE(gguf::summarize_head(g.b.data(), g.b.size(), &s));
+  EXPECT_EQ(s.block_count, 6u);  // "<arch>.*" numbers for the loader's fit check
+  EXPECT_EQ(s.head_count, 0u);   // not in the file
   EXPECT_TRUE(gguf::has_magic(g.b.data(), g.b.size()));
+}
+
+TEST(GgufReader, HeadHyperparametersGiveTheMenuItsKvCacheSize) {
+  Builder g;
+  g.header(0, 6);
+  g.kv_str("general.architecture", "qwen2");
+  g.kv_u32("qwen2.block_count", 28);
+  g.kv_u32("qwen2.embedding_length", 1024);
+  g.kv_u32("qwen2.attention.head_count", 16);
+  g.kv_u32("qwen2.attention.head_count_kv", 8);
+  g.kv_u32("qwen2.context_length", 40960);
+  g.align();
+  ModelSummary m;
+  ASSERT_TRUE(describe_model(g.b.data(), g.b.size(), g.b.size(), &m));
+  EXPECT_EQ(m.context, 40960);
+  EXPECT_EQ(m.kv_bytes_per_position, 28u * 8 * (64 + 64) * 4);  // f32 keys + values, all layers
 }

@@ -57,6 +57,46 @@ TEST(LlamaBadInput, ValidTinyModelLoadsAndRuns) {
   for (int i = 0; i < s.vocab; i++) ASSERT_TRUE(l.engine->logits()[i] == l.engine->logits()[i]);
 }
 
+TEST(LlamaContextFit, FullContextWhenItFitsLargestThatFitsOtherwise) {
+  TinySpec s;
+  s.context = 1 << 20;  // a 1 M-token model in an 8 MB arena: its KV cache cannot fit
+  Loaded l;
+  Status st = load(make_model_bin(s), make_spm_tokenizer(s.vocab), &l);
+  ASSERT_TRUE(st) << st.message();
+  const ModelInfo& info = l.engine->info();
+  const int n = l.engine->context_length();
+  EXPECT_EQ(info.requested_context, 1 << 20);
+  EXPECT_EQ(info.max_context, 1 << 20);
+  EXPECT_GE(n, 256);
+  EXPECT_LT(n, 1 << 20);
+  EXPECT_EQ(n % 256, 0);
+  // What it chose is what is left: a context 256 tokens longer would not have fit.
+  EXPECT_LT(l.arena.largest_free(), info.bytes_per_position * 256 + (size_t(2) << 20));
+  int ids[2] = {1, 260};
+  ASSERT_TRUE(l.engine->forward(ids, 2));
+
+  // The model's own context when it fits.
+  TinySpec small;
+  Loaded l2;
+  ASSERT_TRUE(load(make_model_bin(small), make_spm_tokenizer(small.vocab), &l2));
+  EXPECT_EQ(l2.engine->context_length(), small.context);
+  EXPECT_EQ(l2.engine->info().requested_context, small.context);
+}
+
+TEST(LlamaContextFit, AnExplicitContextThatDoesNotFitSaysWhatFits) {
+  TinySpec s;
+  s.context = 1 << 20;
+  Loaded l;
+  Status st = load(make_model_bin(s), make_spm_tokenizer(s.vocab), &l, 1 << 19);
+  ASSERT_FALSE(st);
+  EXPECT_NE(std::string(st.message()).find("a context of 524288 tokens needs"), std::string::npos)
+      << st.message();
+  EXPECT_NE(std::string(st.message()).find("tokens fit)"), std::string::npos) << st.message();
+  Loaded l2;
+  ASSERT_TRUE(load(make_model_bin(s), make_spm_tokenizer(s.vocab), &l2, 1000));
+  EXPECT_EQ(l2.engine->context_length(), 1000);
+}
+
 TEST(LlamaBadInput, TruncatedModelAtEveryLength) {
   TinySpec s;
   std::vector<uint8_t> full = make_model_bin(s), tok = make_spm_tokenizer(s.vocab);

@@ -76,6 +76,35 @@ TEST(ChatTemplates, AlpacaTurnsRenderAsTheJinjaTemplate) {
   for (int i = 0; i < n; i++) EXPECT_NE(ids[i], t.eos_id());
 }
 
+TEST(ChatTemplates, SystemPromptIsFoldedWhereTheTemplateHasNoSystemRole) {
+  Fixture f(64);  // alpaca: no system role
+  const Tokenizer& t = f.engine->tokenizer();
+  ChatFormat& fmt = f.engine->chat_format();
+  ASSERT_TRUE(fmt.set_system_prompt("Be brief."));
+  EXPECT_STREQ(fmt.system_prompt(), "Be brief.");
+  char text[512];
+  size_t len = 0;
+  ASSERT_TRUE(fmt.render_user_turn_text(t, "ab", true, text, sizeof text, &len));
+  EXPECT_EQ(std::string(text, len), "<s>### Instruction:\nBe brief.\n\nab\n\n### Response:\n");
+  ASSERT_TRUE(fmt.render_user_turn_text(t, "b", false, text, sizeof text, &len));
+  EXPECT_EQ(std::string(text, len), "\n\n### Instruction:\nb\n\n### Response:\n");
+  ASSERT_TRUE(fmt.render_assistant_end_text(t, text, sizeof text, &len));
+  EXPECT_EQ(std::string(text, len), "</s>");
+  // The token path renders the same turn: BOS, then the text as one piece.
+  int ids[256], n = 0;
+  ASSERT_TRUE(fmt.render_user_turn(t, "ab", true, ids, 256, &n));
+  std::vector<int> want{t.bos_id()};
+  for (int id : encode(t, "### Instruction:\nBe brief.\n\nab\n\n### Response:\n"))
+    want.push_back(id);
+  EXPECT_EQ(std::vector<int>(ids, ids + n), want);
+  EXPECT_FALSE(fmt.has_thinking_switch());
+  std::string long_prompt(5000, 'x');
+  EXPECT_FALSE(fmt.set_system_prompt(long_prompt.c_str()));
+
+  Fixture completion(64, 0);
+  EXPECT_FALSE(completion.engine->chat_format().set_system_prompt("x"));
+}
+
 TEST(ChatTemplates, MissingSpecialTokenIsAClearError) {
   Fixture f(64, 3);  // ChatML, but the tokenizer has no <|im_start|>
   int ids[64], n = 0;
@@ -156,6 +185,25 @@ TEST(ChatSession, ContextFullResetsTheConversation) {
   TurnStats s;
   Status st = chat.turn(huge.c_str(), &s);
   EXPECT_FALSE(st);
+  set_console(nullptr);
+}
+
+TEST(ChatSession, SystemThinkAndCtxCommands) {
+  Fixture f(64);
+  CaptureConsole con;
+  set_console(&con);
+  ChatSession chat;
+  ASSERT_TRUE(chat.init(*f.engine, f.arena, SamplerSettings{}, 8));
+  chat.handle_line("/set system   Answer in one word.");
+  EXPECT_STREQ(f.engine->chat_format().system_prompt(), "Answer in one word.");
+  EXPECT_NE(con.out.find("[system prompt set; new conversation]"), std::string::npos);
+  chat.handle_line("/set system");
+  EXPECT_STREQ(f.engine->chat_format().system_prompt(), "");
+  EXPECT_NE(con.out.find("[system prompt cleared"), std::string::npos);
+  chat.handle_line("/set think off");
+  EXPECT_NE(con.out.find("template 'alpaca' has no thinking switch"), std::string::npos);
+  chat.handle_line("/set ctx 32");
+  EXPECT_NE(con.out.find("/set ctx needs the model menu"), std::string::npos);
   set_console(nullptr);
 }
 

@@ -278,6 +278,81 @@ def case_llama2c_roundtrip(a):
         raise Fail(f"v0 logits differ from the reference by {diff}")
 
 
+def seed_style_v0(hf, path, dtype):
+    """The test's own llama2.c v0 converter (independent of tools/pylib): the seed's layout,
+    7 int32s then every array (RoPE tables included) as `dtype`, classifier last if untied."""
+    c = json.load(open(os.path.join(hf, "config.json")))
+    ck = Checkpoint(hf)
+    D, L, H, KV = c["hidden_size"], c["num_hidden_layers"], c["num_attention_heads"], c["num_key_value_heads"]
+    hs, S, V = D // H, c["max_position_embeddings"], c["vocab_size"]
+    tied = c["tie_word_embeddings"]
+
+    def interleave(w, n):  # HF rotate_half rows -> (2i, 2i+1) pairs
+        return w.reshape(n, 2, hs // 2, -1).transpose(0, 2, 1, 3).reshape(n * hs, -1)
+    names = {"attn_norm": "input_layernorm", "wq": "self_attn.q_proj", "wk": "self_attn.k_proj",
+             "wv": "self_attn.v_proj", "wo": "self_attn.o_proj", "ffn_norm": "post_attention_layernorm",
+             "w1": "mlp.gate_proj", "w2": "mlp.down_proj", "w3": "mlp.up_proj"}
+    arrays = [ck.get("model.embed_tokens.weight")]
+    for kind in names:
+        for i in range(L):
+            w = ck.get(f"model.layers.{i}.{names[kind]}.weight")
+            arrays.append(interleave(w, H) if kind == "wq" else interleave(w, KV) if kind == "wk" else w)
+    arrays.append(ck.get("model.norm.weight"))
+    freqs = np.arange(S)[:, None] * 10000.0 ** (-np.arange(0, hs, 2) / hs)[None, :]
+    arrays += [np.cos(freqs), np.sin(freqs)]
+    if not tied:
+        arrays.append(ck.get("lm_head.weight"))
+    with open(path, "wb") as f:
+        f.write(struct.pack("<7i", D, c["intermediate_size"], L, H, KV, V if tied else -V, S))
+        for arr in arrays:
+            f.write(np.asarray(arr, dtype=np.float64).astype(dtype).tobytes())
+
+
+def case_llama2c_fp16(a):
+    """The seed's published layout: llama2.c v0 in fp16 (size tells it from fp32). A file from
+    the test's own converter loads, its 32 greedy tokens equal the fp32 file's, and
+    `export_llama.py --format llama2c` writes the same bytes (f16 and f32)."""
+    hf = os.path.join(a.work, "hf")
+    make_random_model(hf, RANDOM_MODELS["llama_gqa_untied"], "f32")
+    tok_dir = os.path.join(a.work, "ours")
+    export(hf, tok_dir, "f32")
+    dirs = {}
+    for dtype, np_type in (("f32", "<f4"), ("f16", "<f2")):
+        d = dirs[dtype] = os.path.join(a.work, "seed_" + dtype)
+        os.makedirs(d)
+        seed_style_v0(hf, os.path.join(d, "model.bin"), np_type)
+        shutil.copy(os.path.join(tok_dir, "tokenizer.bin"), os.path.join(d, "tokenizer.bin"))
+        exported = os.path.join(a.work, "export_llama2c_" + dtype)
+        run([sys.executable, os.path.join(ROOT, "tools", "export_llama.py"), "--model_dir", hf,
+             "--output_dir", exported, "--format", "llama2c", "--dtype", dtype])
+        for name in ("model.bin", "tokenizer.bin"):
+            with open(os.path.join(exported, name), "rb") as x, open(os.path.join(d, name), "rb") as y:
+                if x.read() != y.read():
+                    raise Fail(f"export_llama.py --format llama2c --dtype {dtype}: {name} differs from the test's converter")
+        print(f"export_llama.py --format llama2c --dtype {dtype}: same bytes as the test's converter")
+    sizes = {k: os.path.getsize(os.path.join(d, "model.bin")) for k, d in dirs.items()}
+    if (sizes["f32"] - 28) != 2 * (sizes["f16"] - 28):
+        raise Fail(f"sizes {sizes}: fp16 body is not half the fp32 body")
+    ids = [1, 5, 9, 200, 17, 33, 299, 4]
+    g32, g16 = our_greedy(a, dirs["f32"], ids, 32), our_greedy(a, dirs["f16"], ids, 32)
+    diff = float(np.abs(our_logits(a, dirs["f16"], ids) - our_logits(a, dirs["f32"], ids)).max())
+    print(f"fp16 vs fp32 llama2.c v0: max |logit diff| {diff:.3g}; greedy f32 {g32}")
+    if g16 != g32:
+        raise Fail(f"greedy tokens differ:\n f16 {g16}\n f32 {g32}")
+    if not diff < 0.05:
+        raise Fail(f"fp16 logits differ from fp32 by {diff}")
+    # A size that fits neither layout names both sizes.
+    bad = os.path.join(a.work, "bad")
+    shutil.copytree(dirs["f16"], bad)
+    with open(os.path.join(bad, "model.bin"), "ab") as f:
+        f.write(b"\0\0")
+    r = subprocess.run([a.inferpi, "logits", bad, "--ids", "1", "--out", os.path.join(a.work, "x")],
+                       capture_output=True, text=True)
+    if r.returncode == 0 or "as fp32 or" not in r.stderr:
+        raise Fail(f"a 2-byte-longer fp16 file was not refused with the layouts: {r.stderr!r}")
+    print("refused:", r.stderr.strip().splitlines()[-1])
+
+
 def case_tokenizer_golden(a):
     golden = os.path.join(a.shared, "golden", "spm_tokenizer", "golden.json")
     if not os.path.exists(golden):

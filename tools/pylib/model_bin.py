@@ -21,7 +21,8 @@ FLAG_TIED, FLAG_QKV_BIAS, FLAG_ADD_BOS = 1, 2, 4
 FLAG_QK_NORM, FLAG_POST_NORMS, FLAG_SCALE_EMBEDDINGS = 8, 16, 32
 TOKENIZER_SPM, TOKENIZER_BYTE_BPE = 1, 2
 CHAT_TEMPLATES = {"completion": 0, "alpaca": 1, "alpaca-stanford": 2, "chatml": 3, "llama2": 4,
-                  "zephyr": 5, "llama3": 6, "chatml-qwen2.5": 7, "chatml-smollm2": 8}
+                  "zephyr": 5, "llama3": 6, "chatml-qwen2.5": 7, "chatml-smollm2": 8,
+                  "llama3.1": 9, "chatml-qwen3": 10, "gemma": 11}
 
 
 def _align(n):

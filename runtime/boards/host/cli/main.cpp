@@ -65,7 +65,9 @@ void usage() {
       "usage: inferpi [FOLDER|IMAGE ...] [options]     the appliance's menu over folders of model\n"
       "                                                folders and FAT32 disk images\n"
       "       inferpi MODEL_DIR [options]              chat with one model\n"
-      "       inferpi tokenize MODEL_DIR --text TEXT\n"
+      "       inferpi tokenize MODEL_DIR --text TEXT [--special]\n"
+      "       inferpi chat-render MODEL_DIR [--system S] [--think on|off] [--text] --user U\n"
+      "               [--reply R --user U]...   (the chat template's tokens or text)\n"
       "       inferpi logits MODEL_DIR --ids 1,2,3 --out FILE [--kv f32]\n"
       "       inferpi generate MODEL_DIR --ids 1,2,3 --max-tokens N [--kv f32]\n"
       "       inferpi perplexity MODEL_DIR FILE --window W [--kv f32]\n"
@@ -182,6 +184,7 @@ int main(int argc, char** argv) {
   if (argc >= 2) {
     std::string cmd = argv[1];
     if (cmd == "tokenize") return cmd_tokenize(argc, argv);
+    if (cmd == "chat-render") return cmd_chat_render(argc, argv);
     if (cmd == "logits") return cmd_logits(argc, argv);
     if (cmd == "generate") return cmd_generate(argc, argv);
     if (cmd == "perplexity") return cmd_perplexity(argc, argv);

@@ -66,17 +66,91 @@ bool load(int argc, char** argv, int context, LoadedModel* m, std::string* error
 
 int cmd_tokenize(int argc, char** argv) {
   const char* text = option(argc, argv, 3, "--text");
-  if (argc < 3 || !text) return fail("usage: inferpi tokenize MODEL_DIR --text TEXT");
+  bool special = false;  // --special: control tokens in the text are parsed (parse_special)
+  for (int i = 3; i < argc; i++) special = special || strcmp(argv[i], "--special") == 0;
+  if (argc < 3 || !text) return fail("usage: inferpi tokenize MODEL_DIR --text TEXT [--special]");
   LoadedModel m;
   std::string error;
   if (!load(argc, argv, 0, &m, &error)) return fail(error);
   size_t len = strlen(text);
   std::vector<int> ids(len + 8);
   int n = 0;
-  Status st = m.engine->tokenizer().encode(text, len, ids.data(), int(ids.size()), &n);
+  const Tokenizer& tok = m.engine->tokenizer();
+  Status st = special ? tok.encode_special(text, len, ids.data(), int(ids.size()), &n)
+                      : tok.encode(text, len, ids.data(), int(ids.size()), &n);
   if (!st) return fail(st.message());
   for (int i = 0; i < n; i++) printf(i ? " %d" : "%d", ids[size_t(i)]);
   printf("\n");
+  return 0;
+}
+
+int cmd_chat_render(int argc, char** argv) {
+  const char* usage =
+      "usage: inferpi chat-render MODEL_DIR [--system TEXT] [--think on|off] [--text] "
+      "--user TEXT [--reply TEXT --user TEXT]...";
+  if (argc < 4) return fail(usage);
+  LoadedModel m;
+  std::string error;
+  if (!load(argv[2], 0, &m, &error)) return fail(error);
+  ChatFormat& fmt = m.engine->chat_format();
+  const Tokenizer& tok = m.engine->tokenizer();
+  bool as_text = false;
+  std::vector<std::pair<bool, const char*>> turns;  // (is_user, text)
+  for (int i = 3; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--text") {
+      as_text = true;
+    } else if (i + 1 < argc && a == "--system") {
+      Status st = fmt.set_system_prompt(argv[++i]);
+      if (!st) return fail(st.message());
+    } else if (i + 1 < argc && a == "--think") {
+      if (!fmt.has_thinking_switch()) return fail("this template has no thinking switch");
+      fmt.set_thinking(strcmp(argv[++i], "off") != 0);
+    } else if (i + 1 < argc && (a == "--user" || a == "--reply")) {
+      turns.emplace_back(a == "--user", argv[++i]);
+    } else {
+      return fail(usage);
+    }
+  }
+  // The order the chat session feeds the model: user turn, reply, the template's closing
+  // tokens, next user turn ... (a reply is encoded as plain text here).
+  std::vector<int> ids(size_t(m.engine->context_length()) + 64);
+  std::string text(1 << 20, '\0');
+  int n = 0;
+  size_t len = 0;
+  bool first = true;
+  for (const auto& [is_user, t] : turns) {
+    int k = 0;
+    size_t tl = 0;
+    Status st;
+    if (is_user) {
+      st = as_text ? fmt.render_user_turn_text(tok, t, first, &text[len], text.size() - len, &tl)
+                   : fmt.render_user_turn(tok, t, first, ids.data() + n, int(ids.size()) - n, &k);
+      first = false;
+    } else if (as_text) {
+      tl = strlen(t);
+      if (tl > text.size() - len) return fail("conversation too long");
+      memcpy(&text[len], t, tl);
+      size_t end = 0;
+      st = fmt.render_assistant_end_text(tok, &text[len + tl], text.size() - len - tl, &end);
+      tl += end;
+    } else {
+      st = tok.encode(t, strlen(t), ids.data() + n, int(ids.size()) - n, &k);
+      int end = 0;
+      if (st)
+        st = fmt.render_assistant_end(tok, -1, ids.data() + n + k, int(ids.size()) - n - k, &end);
+      k += end;
+    }
+    if (!st) return fail(st.message());
+    n += k;
+    len += tl;
+  }
+  if (as_text) {
+    fwrite(text.data(), 1, len, stdout);
+  } else {
+    for (int i = 0; i < n; i++) printf(i ? " %d" : "%d", ids[size_t(i)]);
+    printf("\n");
+  }
   return 0;
 }
 

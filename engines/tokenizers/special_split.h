@@ -1,0 +1,41 @@
+// Cuts special tokens out of text before the normal tokenizer runs, as llama.cpp's
+// tokenizer_st_partition does (src/llama-vocab.cpp): candidates are tried longest first, each
+// over the whole text, at every place no earlier (longer) candidate took; what is left is
+// plain text, encoded fragment by fragment. Which tokens are candidates is the caller's:
+// llama.cpp always cuts out user-defined tokens, and control/unknown ones only with
+// parse_special (a rendered chat template; never typed text).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/core/arena.h"
+#include "runtime/core/status.h"
+
+namespace inferpi {
+
+class SpecialSplitter {
+ public:
+  // Texts longer than this are scanned leftmost-longest instead (equal results unless two
+  // candidates overlap in the text).
+  static constexpr size_t kWindow = 65536;
+
+  // Bytes of token `id` at text[pos..] (0 = no match). Tokenizers store pieces differently
+  // (SentencePiece spaces are U+2581 in the text), so they match.
+  using MatchFn = size_t (*)(const void* ctx, int id, const char* text, size_t len, size_t pos);
+  // Called for every piece in order: a run of plain text (id < 0) or a special token.
+  using EmitFn = Status (*)(void* ctx, int id, const char* text, size_t len);
+
+  // `ids` sorted by token length, longest first (ties by id); kept by reference.
+  Status init(const int* ids, int n, Arena& arena);
+  bool empty() const { return n_ == 0; }
+
+  Status split(const char* text, size_t len, MatchFn match, const void* match_ctx, EmitFn emit,
+               void* emit_ctx) const;
+
+ private:
+  const int* ids_ = nullptr;
+  int n_ = 0;
+  int32_t* owner_ = nullptr;  // per text byte: -1 free, -2 inside a match, else the id
+};
+
+}  // namespace inferpi
