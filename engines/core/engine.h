@@ -97,7 +97,8 @@ struct ModelSummary {
   char dtype[16] = {};
   uint64_t n_params = 0;
   // For the loader's fit check before reading the files (0 = not known from the header):
-  // KV cache bytes per context position and the model's context length.
+  // KV cache bytes per context position (at the default KV type, f16) and the model's context
+  // length.
   uint64_t kv_bytes_per_position = 0;
   int context = 0;
 };

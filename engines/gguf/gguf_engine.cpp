@@ -58,15 +58,16 @@ Status gguf_describe(const uint8_t* head, size_t head_size, uint64_t file_size, 
   copy_string(out->dtype, sizeof out->dtype, file_type_name(s.file_type));
   if (s.architecture[0]) INFERPI_TRY(gguf::check_architecture(s.architecture));
   (void)file_size;  // parameter count needs the tensor infos; shown after loading
-  // The KV cache per position (f32 keys and values of every layer), when the head has the
-  // hyperparameters: the loader counts it in its fit check before reading the file.
+  // The KV cache per position (keys and values of every layer at the default KV type), when
+  // the head has the hyperparameters: the loader counts it in its fit check before reading.
   if (s.block_count && s.embedding_length && s.head_count && s.block_count < 4096 &&
       s.head_count < 4096 && s.head_count_kv < 4096 && s.key_length < 65536 &&
       s.value_length < 65536 && s.embedding_length < (1u << 20)) {
     const uint64_t key = s.key_length ? s.key_length : s.embedding_length / s.head_count;
     const uint64_t value = s.value_length ? s.value_length : key;
     const uint64_t kv_heads = s.head_count_kv ? s.head_count_kv : s.head_count;
-    out->kv_bytes_per_position = s.block_count * kv_heads * (key + value) * sizeof(float);
+    out->kv_bytes_per_position =
+        s.block_count * kv_heads * (key + value) * kv_element_bytes(EngineOptions{}.kv_type);
     out->context = s.context_length && s.context_length < (1u << 24) ? int(s.context_length) : 2048;
   }
   return Status::ok();

@@ -164,7 +164,8 @@ static Status llama_describe(const uint8_t* head, size_t head_size, uint64_t fil
       const int64_t ctx = int32_t(load_le32(head + at + 24));
       if (dim > 0 && layers > 0 && heads > 0 && kv_heads > 0 && ctx > 0 && layers < 4096 &&
           dim < 65536 && heads <= dim) {
-        out->kv_bytes_per_position = uint64_t(2 * layers * kv_heads * (dim / heads)) * 4;
+        out->kv_bytes_per_position = uint64_t(2 * layers * kv_heads * (dim / heads)) *
+                                     kv_element_bytes(EngineOptions{}.kv_type);
         out->context = int(ctx);
       }
     }
@@ -185,7 +186,7 @@ static Status llama_describe(const uint8_t* head, size_t head_size, uint64_t fil
   uint64_t q = load_le32(head + kOffHeads) * hs, kv = load_le32(head + kOffKvHeads) * hs;
   bool tied = load_le32(head + kOffFlags) & kFlagTied;
   out->n_params = V * D * (tied ? 1 : 2) + D + L * (2 * D + 2 * D * q + 2 * D * kv + 3 * D * F);
-  out->kv_bytes_per_position = 2 * L * kv * sizeof(float);
+  out->kv_bytes_per_position = 2 * L * kv * kv_element_bytes(EngineOptions{}.kv_type);
   out->context = int(load_le32(head + kOffContext) & 0x7fffffff);
   return Status::ok();
 }

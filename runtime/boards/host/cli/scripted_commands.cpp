@@ -91,7 +91,7 @@ int cmd_chat_render(int argc, char** argv) {
   if (argc < 4) return fail(usage);
   LoadedModel m;
   std::string error;
-  if (!load(argv[2], 0, &m, &error)) return fail(error);
+  if (!load(argc, argv, 0, &m, &error)) return fail(error);
   ChatFormat& fmt = m.engine->chat_format();
   const Tokenizer& tok = m.engine->tokenizer();
   bool as_text = false;
