@@ -5,6 +5,18 @@
 # only packages asked for with `-t bookworm-backports` come from it, so nothing else on the
 # machine changes. Other distributions: their own QEMU is used when it has the machine.
 set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+# qemu-user stays Debian 12's 7.2: the backports' qemu-user (>= 9.1) is built statically,
+# without TCG plugin support, and tools/bench's kernel benchmark counts instructions with a
+# plugin. apt's -t below can pull it in with the system emulator; put it back.
+keep_plugin_qemu_user() {
+  dpkg-query -W -f='${Version}' qemu-user 2>/dev/null | grep -q '~bpo12' || return 0
+  echo "setup: qemu-user back to Debian 12's version (TCG plugins for tools/bench)"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+    --allow-downgrades qemu-user/bookworm
+}
 
 has_raspi4b() {
   command -v qemu-system-aarch64 >/dev/null 2>&1 &&
@@ -12,6 +24,7 @@ has_raspi4b() {
 }
 if has_raspi4b; then
   echo "setup: QEMU with raspi4b present ($(qemu-system-aarch64 --version | head -1))"
+  keep_plugin_qemu_user
   exit 0
 fi
 
@@ -22,8 +35,6 @@ if [ "${ID:-}" != debian ] || [ "${VERSION_CODENAME:-}" != bookworm ]; then
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 src=/etc/apt/sources.list.d/debian-backports.sources
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
   echo "setup: adding Debian's bookworm-backports suite ($src) for QEMU 10"
@@ -39,6 +50,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends -t bookworm-backports \
   qemu-system-arm qemu-system-common qemu-system-data qemu-utils
+keep_plugin_qemu_user
 if has_raspi4b; then
   echo "setup: $(qemu-system-aarch64 --version | head -1) with raspi4b"
 else
