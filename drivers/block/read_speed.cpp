@@ -1,21 +1,25 @@
 #include "drivers/block/read_speed.h"
 
+#include <cstring>
+
 #include "drivers/block/crc32.h"
 #include "runtime/core/platform.h"
 
 namespace inferpi {
 
 Status measure_raw_read(BlockDevice& dev, uint64_t first_lba, uint64_t bytes, void* buffer,
-                        size_t buffer_bytes, ReadRate* out) {
+                        size_t buffer_bytes, ReadRate* out, uint64_t max_us) {
   *out = ReadRate{};
   const uint32_t ss = dev.sector_size();
-  const uint64_t per_read = buffer_bytes / ss;
-  if (per_read == 0) return Status::error("%s: read buffer smaller than a sector", dev.name());
+  const uint64_t per_read = ss ? buffer_bytes / ss : 0;
+  if (per_read == 0 || buffer_bytes % ss != 0)
+    return Status::error("%s: read buffer of %zu bytes is not whole %u-byte sectors", dev.name(),
+                         buffer_bytes, ss);
+  if (first_lba >= dev.sector_count())
+    return Status::error("%s: start sector %llu is past the end", dev.name(),
+                         (unsigned long long)first_lba);
   uint64_t count = bytes / ss;
-  if (first_lba > dev.sector_count() || count > dev.sector_count() - first_lba) {
-    return Status::error("%s: %llu sectors at %llu pass the end of the device", dev.name(),
-                         (unsigned long long)count, (unsigned long long)first_lba);
-  }
+  if (count > dev.sector_count() - first_lba) count = dev.sector_count() - first_lba;
   uint8_t* buf = static_cast<uint8_t*>(buffer);
   for (uint64_t lba = first_lba; count > 0;) {
     const uint64_t n = count < per_read ? count : per_read;
@@ -24,9 +28,12 @@ Status measure_raw_read(BlockDevice& dev, uint64_t first_lba, uint64_t bytes, vo
     out->us += platform::now_us() - t0;
     out->crc32 = crc32_update(out->crc32, buf, size_t(n * ss));
     out->bytes += n * ss;
+    if (n * ss > out->chunk_bytes) out->chunk_bytes = uint32_t(n * ss);
     lba += n;
     count -= n;
+    if (max_us && out->us >= max_us) break;
   }
+  if (out->bytes && out->us == 0) out->us = 1;  // a clock too coarse for one fast read
   return Status::ok();
 }
 
@@ -88,6 +95,30 @@ Status measure_file_and_raw(Volume& volume, const char* path, void* buffer, size
       }
     }
   }
+  return Status::ok();
+}
+
+Status compare_read_paths(BlockDevice& dev, uint64_t lba, uint32_t sectors, uint8_t* direct,
+                          uint8_t* offset_by_one, ReadPathCheck* out) {
+  *out = ReadPathCheck{};
+  const size_t bytes = size_t(sectors) * dev.sector_size();
+  if (sectors == 0 || lba + sectors > dev.sector_count())
+    return Status::error("%s: %u sectors at %llu do not fit the device", dev.name(), sectors,
+                         (unsigned long long)lba);
+  // Dirty the destination in the data cache: if the driver forgot to invalidate after the
+  // DMA, the CPU would read this pattern (or a mix) instead of the data.
+  memset(direct, 0xA5, bytes);
+  memset(offset_by_one, 0x5A, bytes + 1);
+  INFERPI_TRY(dev.read(lba, sectors, direct));
+  INFERPI_TRY(dev.read(lba, sectors, offset_by_one + 1));
+  out->bytes = bytes;
+  for (size_t i = 0; i < bytes; ++i) {
+    if (direct[i] != offset_by_one[1 + i]) {
+      out->first_mismatch = i;
+      return Status::ok();
+    }
+  }
+  out->equal = true;
   return Status::ok();
 }
 

@@ -207,8 +207,7 @@ void ChatSession::print_help() const {
       "  /set system TEXT       system prompt (starts a new conversation; empty = none)\n"
       "  /set think on|off      let a thinking model (Qwen3) think before answering\n"
       "  /set ctx N             context length in tokens (rebuilds the KV cache)\n"
-      "  /help                  this text\n"
-      "  /exit                  leave the chat\n");
+      "  /help                  this text\n");
 }
 
 void ChatSession::print_stats() const {
@@ -294,6 +293,7 @@ ChatSession::LineResult ChatSession::handle_line(const char* line) {
       kprint("[new conversation]\n");
     } else if (strcmp(line, "/help") == 0) {
       print_help();
+      kprint("  /exit                  leave the chat\n");
     } else if (strcmp(line, "/stats") == 0) {
       print_stats();
     } else if (starts_with(line, "/set ")) {

@@ -42,8 +42,8 @@ class ChatSession {
   LineResult handle_line(const char* line);
   // One user message -> the streamed reply and the stats lines.
   Status turn(const char* text, TurnStats* stats);
-  void reset();  // new conversation
-  void print_help() const;
+  void reset();             // new conversation
+  void print_help() const;  // the chat commands; the caller adds its own /exit line
   void print_stats() const;
 
   // When false, the stats lines are not printed (scripted one-shot output).

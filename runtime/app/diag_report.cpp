@@ -4,7 +4,7 @@
 #include <cstdarg>
 #include <cstring>
 
-#include "runtime/app/read_speed.h"
+#include "drivers/block/read_speed.h"
 #include "runtime/app/bench.h"
 #include "runtime/core/console.h"
 #include "runtime/core/format.h"
@@ -185,8 +185,8 @@ void diag_raw_read(DiagReport& report, BlockDevice& dev, Arena& arena) {
     report.not_run(section, "no 1 MiB buffer free");
     return;
   }
-  ReadSpeed speed;
-  Status st = measure_sequential_read(dev, 0, kDiagReadBytes, buf, chunk, &speed, kDiagReadMaxUs);
+  ReadRate speed;
+  Status st = measure_raw_read(dev, 0, kDiagReadBytes, buf, chunk, &speed, kDiagReadMaxUs);
   arena.reset(mark);
   if (!st) {
     report.fail(section, "%s", st.message());
@@ -194,7 +194,7 @@ void diag_raw_read(DiagReport& report, BlockDevice& dev, Arena& arena) {
   }
   report.measured(section, "raw sequential %.1f MB/s (%llu KiB in %u KiB reads, %.0f ms)",
                   speed.mb_per_s(), (unsigned long long)(speed.bytes >> 10),
-                  speed.chunk_bytes >> 10, double(speed.micros) / 1000.0);
+                  speed.chunk_bytes >> 10, double(speed.us) / 1000.0);
 }
 
 namespace {

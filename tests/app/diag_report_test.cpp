@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "app_fakes.h"
-#include "runtime/app/read_speed.h"
+#include "drivers/block/read_speed.h"
 #include "runtime/app/diag_report.h"
 
 using namespace inferpi;
@@ -112,13 +112,14 @@ TEST(DiagBoard, RevisionCodes) {
 TEST(ReadSpeed, ReadsWholeChunksAndStopsAtTheEnd) {
   MemDisk disk(100);
   std::vector<uint8_t> buf(16 * 512);
-  ReadSpeed s;
-  ASSERT_TRUE(measure_sequential_read(disk, 10, 1 << 20, buf.data(), buf.size(), &s).is_ok());
+  ReadRate s;
+  ASSERT_TRUE(measure_raw_read(disk, 10, 1 << 20, buf.data(), buf.size(), &s).is_ok());
   EXPECT_EQ(s.bytes, 90u * 512);  // the device ends after 90 sectors
   EXPECT_EQ(disk.reads, 6);       // 5 x 16 + 10
-  EXPECT_GT(s.micros, 0u);
-  EXPECT_FALSE(measure_sequential_read(disk, 0, 4096, buf.data(), 100, &s).is_ok());
-  EXPECT_FALSE(measure_sequential_read(disk, 100, 4096, buf.data(), 512, &s).is_ok());
+  EXPECT_EQ(s.chunk_bytes, 16u * 512);
+  EXPECT_GT(s.us, 0u);
+  EXPECT_FALSE(measure_raw_read(disk, 0, 4096, buf.data(), 100, &s).is_ok());
+  EXPECT_FALSE(measure_raw_read(disk, 100, 4096, buf.data(), 512, &s).is_ok());
 }
 
 TEST(ReadPaths, EqualWhenBothPathsDeliverTheData) {

@@ -27,7 +27,9 @@ struct Case {
 };
 
 std::vector<Case> load_reference() {
-  std::string out = std::string(GGUF_TMP_DIR) + "/dequant_ref.bin";
+  // One file per test: CTest runs the tests of this binary as parallel processes.
+  std::string out = std::string(GGUF_TMP_DIR) + "/dequant_ref_" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".bin";
   std::string cmd = std::string(INFERPI_PYTHON) + " " + GGUF_TEST_DIR + "/dequant_ref.py " + out;
   if (std::system(cmd.c_str()) != 0) return {};
   std::vector<Case> cases;

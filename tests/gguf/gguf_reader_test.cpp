@@ -295,5 +295,5 @@ TEST(GgufReader, HeadHyperparametersGiveTheMenuItsKvCacheSize) {
   ModelSummary m;
   ASSERT_TRUE(describe_model(g.b.data(), g.b.size(), g.b.size(), &m));
   EXPECT_EQ(m.context, 40960);
-  EXPECT_EQ(m.kv_bytes_per_position, 28u * 8 * (64 + 64) * 4);  // f32 keys + values, all layers
+  EXPECT_EQ(m.kv_bytes_per_position, 28u * 8 * (64 + 64) * 2);  // f16 keys + values, all layers
 }

@@ -231,6 +231,26 @@ TEST(ChatSession, Commands) {
   set_console(nullptr);
 }
 
+// /exit means different things to the appliance (unload, back to the menu) and to the
+// one-model CLI (leave): print_help() leaves it to the caller, so /help lists it once.
+TEST(ChatSession, HelpListsExitOnceAndOnlyWhereTheCallerSaysWhatItDoes) {
+  Fixture f(64);
+  CaptureConsole con;
+  set_console(&con);
+  ChatSession chat;
+  ASSERT_TRUE(chat.init(*f.engine, f.arena, SamplerSettings{}, 8));
+  chat.print_help();
+  EXPECT_NE(con.out.find("/set ctx N"), std::string::npos);
+  EXPECT_EQ(con.out.find("/exit"), std::string::npos) << con.out;
+  con.out.clear();
+  chat.handle_line("/help");
+  const size_t first = con.out.find("/exit");
+  ASSERT_NE(first, std::string::npos) << con.out;
+  EXPECT_EQ(con.out.find("/exit", first + 1), std::string::npos) << con.out;
+  EXPECT_NE(con.out.find("leave the chat"), std::string::npos);
+  set_console(nullptr);
+}
+
 TEST(SpmTokenizer, DecodeDropsControlTokensAndMapsBytes) {
   Fixture f(16);
   const Tokenizer& t = f.engine->tokenizer();

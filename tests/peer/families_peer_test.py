@@ -16,6 +16,12 @@ Models, all random and generated here:
 Checks (gguf_peer_test.compare): tokenization identical (writer models), 32 greedy tokens
 identical for f32/f16; for q8_0/q4_K the first 8 identical (or the split is a near-tie of our
 own logits, gguf_peer_test.TIE) and top-1 agreement >= 95 % over 256 positions.
+Our side runs with the f32 KV cache (`--kv f32`), as the parity tests do: llama.cpp's
+default f16 cache also rounds each query and the softmax weights to f16 before the dot
+products, ours only the stored keys and values, so with f16 on both sides the two differ by
+two different roundings. With our default f16 cache the random gemma3 q4_K model measured
+(2026-12-04) 7 of 32 greedy tokens identical and 94.1 % top-1 agreement, just under the
+thresholds; every other family and type passes either way.
 Prints "SKIP: <reason>" and exits 0 when the peer cannot run.
 """
 import os
@@ -29,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "llama"))
 import gguf_peer_test as peer  # noqa: E402  (reads the same argv)
+peer.FORWARD_ARGS = ["--kv", "f32"]
 from family_models import Q4_K, SPECS, write_family  # noqa: E402
 from pylib import quant  # noqa: E402
 

@@ -54,7 +54,13 @@ def peer(request):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+# Extra options for our `generate` and `logits` runs (families_peer_test.py: `--kv f32`).
+FORWARD_ARGS = []
+
+
 def ours(*args):
+    if args[0] in ("generate", "logits"):
+        args = (*args, *FORWARD_ARGS)
     r = subprocess.run([INFERPI, *args], capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
         raise RuntimeError(f"inferpi {args[0]} failed: {r.stderr.strip()}")
