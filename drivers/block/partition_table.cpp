@@ -20,56 +20,31 @@ bool has_55aa(const uint8_t* s) { return s[510] == 0x55 && s[511] == 0xAA; }
 
 bool is_power_of_two(uint32_t v) { return v && !(v & (v - 1)); }
 
+// The MBR partition types we name; anything else is "other".
+struct MbrType {
+  uint8_t id;
+  const char* name;
+  PartitionKind kind;
+};
+constexpr MbrType kMbrTypes[] = {
+    {0x0B, "FAT32 CHS", PartitionKind::kFat},     {0x0C, "FAT32 LBA", PartitionKind::kFat},
+    {0x0E, "FAT16 LBA", PartitionKind::kFat},     {0x06, "FAT16", PartitionKind::kFat},
+    {0x04, "FAT16 <32M", PartitionKind::kFat},    {0x01, "FAT12", PartitionKind::kFat},
+    {0xEF, "EFI system", PartitionKind::kFat},    {0x07, "exFAT/NTFS", PartitionKind::kExfatOrNtfs},
+    {0x05, "extended", PartitionKind::kExtended}, {0x0F, "extended", PartitionKind::kExtended},
+    {0x85, "extended", PartitionKind::kExtended}, {0x83, "Linux", PartitionKind::kOther},
+};
+
 void set_mbr_type(PartitionInfo& p, uint8_t type) {
   p.mbr_type = type;
-  const char* name = nullptr;
-  switch (type) {
-    case 0x0B:
-      name = "FAT32 CHS";
-      p.kind = PartitionKind::kFat;
+  const char* name = "other";
+  p.kind = PartitionKind::kOther;
+  for (const MbrType& t : kMbrTypes) {
+    if (t.id == type) {
+      name = t.name;
+      p.kind = t.kind;
       break;
-    case 0x0C:
-      name = "FAT32 LBA";
-      p.kind = PartitionKind::kFat;
-      break;
-    case 0x0E:
-      name = "FAT16 LBA";
-      p.kind = PartitionKind::kFat;
-      break;
-    case 0x06:
-      name = "FAT16";
-      p.kind = PartitionKind::kFat;
-      break;
-    case 0x04:
-      name = "FAT16 <32M";
-      p.kind = PartitionKind::kFat;
-      break;
-    case 0x01:
-      name = "FAT12";
-      p.kind = PartitionKind::kFat;
-      break;
-    case 0xEF:
-      name = "EFI system";
-      p.kind = PartitionKind::kFat;
-      break;
-    case 0x07:
-      name = "exFAT/NTFS";
-      p.kind = PartitionKind::kExfatOrNtfs;
-      break;
-    case 0x05:
-    case 0x0F:
-    case 0x85:
-      name = "extended";
-      p.kind = PartitionKind::kExtended;
-      break;
-    case 0x83:
-      name = "Linux";
-      p.kind = PartitionKind::kOther;
-      break;
-    default:
-      name = "other";
-      p.kind = PartitionKind::kOther;
-      break;
+    }
   }
   format(p.type_name, sizeof(p.type_name), "%s (0x%02X)", name, type);
 }

@@ -307,6 +307,28 @@ bool XhciController::handle_event(const Trb& ev, const PendingTd* td, TdResult* 
   }
 }
 
+// Handles the events waiting on the event ring until the awaited one (`*td_done` or
+// `*command_done`) has come, then tells the controller how far we have read (ERDP).
+void XhciController::drain_events(const PendingTd* td, TdResult* result, bool* td_done,
+                                  uint64_t command_bus, Trb* completion, bool* command_done) {
+  const bool* done = td_done ? td_done : command_done;
+  Trb ev;
+  bool any = false;
+  while (!*done && event_ring_.peek(&ev)) {
+    event_ring_.advance();
+    any = true;
+    handle_event(ev, td, result, td_done, command_bus, completion, command_done);
+  }
+  if (any) update_dequeue();
+}
+
+// USBSTS.HSE: the controller hit a fatal error (xHCI §5.4.2) and stops; so do we.
+bool XhciController::host_system_error() {
+  if (!(op_.read32(op::kUsbSts) & usbsts::kHostSystemError)) return false;
+  broken_ = true;
+  return true;
+}
+
 Status XhciController::command(const Trb& cmd, const char* step, Trb* completion) {
   INFERPI_TRY(usable());
   uint64_t bus = 0;
@@ -316,19 +338,9 @@ Status XhciController::command(const Trb& cmd, const char* step, Trb* completion
   bool done = false;
   uint64_t start = platform::now_us();
   while (!done) {
-    Trb ev;
-    bool any = false;
-    while (!done && event_ring_.peek(&ev)) {
-      event_ring_.advance();
-      any = true;
-      handle_event(ev, nullptr, nullptr, nullptr, bus, completion, &done);
-    }
-    if (any) update_dequeue();
+    drain_events(nullptr, nullptr, nullptr, bus, completion, &done);
     if (done) break;
-    if (op_.read32(op::kUsbSts) & usbsts::kHostSystemError) {
-      broken_ = true;
-      return Status::error("xhci: %s: host system error", step);
-    }
+    if (host_system_error()) return Status::error("xhci: %s: host system error", step);
     if (platform::now_us() - start > kCommandTimeoutUs) {
       broken_ = true;
       return Status::error("xhci: %s: no command completion after %u ms", step,
@@ -358,23 +370,13 @@ Status XhciController::run_td(PendingTd& td, const Trb* trbs, uint32_t timeout_u
   bool done = false;
   uint64_t start = platform::now_us();
   while (!done) {
-    Trb ev;
-    bool any = false;
-    while (!done && event_ring_.peek(&ev)) {
-      event_ring_.advance();
-      any = true;
-      handle_event(ev, &td, result, &done, 0, nullptr, nullptr);
-    }
-    if (any) update_dequeue();
+    drain_events(&td, result, &done, 0, nullptr, nullptr);
     if (done) break;
     if (s->gone) {
       (void)abort_td(td.slot, td.dci);
       return Status::error("usb: %s: device unplugged", step);
     }
-    if (op_.read32(op::kUsbSts) & usbsts::kHostSystemError) {
-      broken_ = true;
-      return Status::error("usb: %s: host system error", step);
-    }
+    if (host_system_error()) return Status::error("usb: %s: host system error", step);
     if (platform::now_us() - start > timeout_us) {
       // Take the abandoned TD off the ring so the endpoint can be used again.
       Status abort = abort_td(td.slot, td.dci);

@@ -147,6 +147,9 @@ class XhciController {
                 TdResult* result, Meanwhile* meanwhile = nullptr);
   bool handle_event(const Trb& ev, const PendingTd* td, TdResult* result, bool* td_done,
                     uint64_t command_bus, Trb* completion, bool* command_done);
+  void drain_events(const PendingTd* td, TdResult* result, bool* td_done, uint64_t command_bus,
+                    Trb* completion, bool* command_done);
+  bool host_system_error();
   void update_dequeue();
   Status setup_endpoint_ring(Slot& slot, uint32_t dci, uint32_t max_packet);
   Status abort_td(uint8_t slot_id, uint32_t dci);

@@ -175,18 +175,25 @@ void diag_bandwidth(DiagReport& report, Arena& arena) {
   arena.reset(mark);
 }
 
+namespace {
+constexpr size_t kReadChunk = size_t(1) << 20;  // one read of the speed measurements
+
+// The measurements' 1 MiB read buffer (page aligned, for direct DMA), or a "not run" line.
+void* read_buffer(DiagReport& report, const char* section, Arena& arena) {
+  void* buf = arena.alloc(kReadChunk, 4096);
+  if (!buf) report.not_run(section, "no 1 MiB buffer free");
+  return buf;
+}
+}  // namespace
+
 void diag_raw_read(DiagReport& report, BlockDevice& dev, Arena& arena) {
   char section[80];
   format(section, sizeof section, "read %s", dev.name());
   const Arena::Mark mark = arena.mark();
-  const size_t chunk = size_t(1) << 20;
-  void* buf = arena.alloc(chunk, 4096);
-  if (!buf) {
-    report.not_run(section, "no 1 MiB buffer free");
-    return;
-  }
+  void* buf = read_buffer(report, section, arena);
+  if (!buf) return;
   ReadRate speed;
-  Status st = measure_raw_read(dev, 0, kDiagReadBytes, buf, chunk, &speed, kDiagReadMaxUs);
+  Status st = measure_raw_read(dev, 0, kDiagReadBytes, buf, kReadChunk, &speed, kDiagReadMaxUs);
   arena.reset(mark);
   if (!st) {
     report.fail(section, "%s", st.message());
@@ -245,16 +252,12 @@ void diag_fat_read(DiagReport& report, ModelDrive& drive, Arena& arena) {
     return;
   }
   const Arena::Mark mark = arena.mark();
-  const size_t chunk = size_t(1) << 20;
-  void* buf = arena.alloc(chunk, 4096);
-  if (!buf) {
-    report.not_run(section, "no 1 MiB buffer free");
-    return;
-  }
+  void* buf = read_buffer(report, section, arena);
+  if (!buf) return;
   uint64_t total = best.size < kDiagReadBytes ? best.size : kDiagReadBytes, done = 0;
   const uint64_t t0 = platform::now_us();
   while (st && done < total && platform::now_us() - t0 < kDiagReadMaxUs) {
-    size_t n = total - done < chunk ? size_t(total - done) : chunk;
+    size_t n = total - done < kReadChunk ? size_t(total - done) : kReadChunk;
     st = drive.read(best.path, done, n, buf);
     done += n;
   }

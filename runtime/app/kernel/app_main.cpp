@@ -18,6 +18,7 @@
 #include "runtime/app/fat_model_drive.h"
 #include "runtime/app/line_input.h"
 #include "runtime/app/session_chat.h"
+#include "runtime/app/kernel/kernel_app.h"
 #include "runtime/core/bootargs.h"
 #include "runtime/core/console.h"
 #include "runtime/core/format.h"
@@ -25,17 +26,7 @@
 #include "runtime/kernel/kernel.h"
 #include "runtime/kernel/shell.h"
 
-#if __has_include("drivers/storage_hw/kernel_storage.h")
-#include "drivers/storage_hw/kernel_storage.h"
-#define INFERPI_HAVE_STORAGE_HW 1
-#else
-#define INFERPI_HAVE_STORAGE_HW 0
-#endif
-
 namespace inferpi {
-
-// Defined by the pi4 board only; null (weak, undefined) on virt.
-[[gnu::weak]] Mailbox* pi4_mailbox();
 
 namespace {
 

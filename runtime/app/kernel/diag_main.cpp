@@ -7,6 +7,7 @@
 #include "drivers/mailbox/mailbox.h"
 #include "runtime/app/appliance.h"
 #include "runtime/app/diag_report.h"
+#include "runtime/app/kernel/kernel_app.h"
 #include "runtime/core/console.h"
 #include "runtime/core/parallel.h"
 #include "runtime/kernel/board.h"
@@ -16,18 +17,7 @@
 #include "runtime/kernel/shell.h"
 #include "runtime/kernel/smp.h"
 
-#if __has_include("drivers/storage_hw/kernel_storage.h")
-#include "drivers/storage_hw/kernel_storage.h"
-#define INFERPI_HAVE_STORAGE_HW 1
-#else
-#define INFERPI_HAVE_STORAGE_HW 0
-#endif
-
 namespace inferpi {
-
-[[gnu::weak]] Mailbox* pi4_mailbox();
-AppContext& kernel_app_context();  // app_main.cpp
-bool kernel_storage_initialised();
 
 namespace {
 
