@@ -32,9 +32,10 @@ TRICKY = ["Hello world", " leading space", "two  spaces and trailing ", "tabs\ta
           "\u00a0no-break\u00a0space", "x" * 40]
 PROMPT = "In the beginning God created the heaven and the earth. And the"
 failures = []
-# A greedy split where our two candidates' logits are closer than TIE × (std of the logits at
-# that position) is a rounding tie (quantized files only: llama.cpp rounds activations to
-# 8 bits there, which moves logits by about 1% of their spread).
+# A greedy split or a top-1 difference where our two candidates' logits are closer than
+# TIE × (std of the logits at that position) is a rounding tie (quantized files only: the two
+# implementations round activations and accumulate in different orders, which moves logits
+# by about 1% of their spread).
 TIE = 0.03
 
 
@@ -72,11 +73,34 @@ def our_tokens(model_dir, text):
     return [int(t) for t in out]
 
 
-def our_top1(model_dir, ids, vocab):
+def our_logits(model_dir, ids, vocab):
     out = os.path.join(WORK, "logits.bin")
     ours("logits", model_dir, "--ids", ",".join(map(str, ids)), "--out", out)
-    logits = np.fromfile(out, dtype=np.float32).reshape(len(ids), vocab)
-    return logits.argmax(axis=1).tolist()
+    return np.fromfile(out, dtype=np.float32).reshape(len(ids), vocab)
+
+
+def check_top1(label, model_dir, ids, vocab, theirs, quantized):
+    """Top-1 agreement with llama.cpp after every position: >= 95 %. For quantized files a
+    position where the two argmaxes differ but our logits for both are within TIE x std (a
+    near-tie that rounding decides, as for greedy) counts as agreeing; the raw agreement
+    must still be >= 90 %, so a real error cannot hide behind ties."""
+    logits = our_logits(model_dir, ids, vocab)
+    top, theirs = logits.argmax(axis=1), np.array(theirs)
+    raw = float(np.mean(top == theirs))
+    ties = 0
+    if quantized:
+        for i in np.nonzero(top != theirs)[0]:
+            row = logits[i]
+            if theirs[i] >= 0 and row[top[i]] - row[theirs[i]] <= TIE * row.std():
+                ties += 1
+    agree = raw + ties / len(ids)
+    ok = agree >= 0.95 and raw >= 0.90
+    detail = f"top-1 agreement {raw:.1%} over {len(ids)} positions"
+    if quantized:
+        detail += f", {agree:.1%} with {ties} near-tie(s) (need 95 %, raw >= 90 %)"
+    else:
+        detail += " (need 95%)"
+    check(f"{label} top-1", ok, detail)
 
 
 def check(name, cond, detail):
@@ -118,11 +142,7 @@ def compare(label, model_dir, quantized, vocab, text_ids):
                    f"our logits differ by {gap:.4f} = {gap / spread:.2%} of their std {spread:.2f} "
                    f"({'near-tie' if ok else 'NOT a tie'}, tolerance {TIE:.0%})")
     check(f"{label} greedy", ok, detail)
-    top = our_top1(model_dir, text_ids, vocab)
-    agree = float(np.mean(np.array(top) == np.array(p["top1"])))
-    need_agree = 0.95
-    check(f"{label} top-1", agree >= need_agree,
-          f"top-1 agreement {agree:.1%} over {len(text_ids)} positions (need {need_agree:.0%})")
+    check_top1(label, model_dir, text_ids, vocab, p["top1"], quantized)
 
 
 # ---- random models ------------------------------------------------------------------------
