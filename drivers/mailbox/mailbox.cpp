@@ -108,29 +108,29 @@ Status Mailbox::property(uint32_t tag, const uint32_t* in, size_t in_words, uint
 }
 
 Status Mailbox::board_revision(uint32_t* rev) {
-  return property(mbox_tag::kBoardRevision, nullptr, 0, rev, 1, 1);
+  return property(firmware_tag::kBoardRevision, nullptr, 0, rev, 1, 1);
 }
 Status Mailbox::board_serial(uint64_t* serial) {
   uint32_t out[2] = {};
-  INFERPI_TRY(property(mbox_tag::kBoardSerial, nullptr, 0, out, 2, 2));
+  INFERPI_TRY(property(firmware_tag::kBoardSerial, nullptr, 0, out, 2, 2));
   *serial = out[0] | (uint64_t(out[1]) << 32);
   return Status::ok();
 }
 Status Mailbox::board_model(uint32_t* model) {
-  return property(mbox_tag::kBoardModel, nullptr, 0, model, 1, 1);
+  return property(firmware_tag::kBoardModel, nullptr, 0, model, 1, 1);
 }
 Status Mailbox::firmware_revision(uint32_t* rev) {
-  return property(mbox_tag::kFirmwareRevision, nullptr, 0, rev, 1, 1);
+  return property(firmware_tag::kFirmwareRevision, nullptr, 0, rev, 1, 1);
 }
 Status Mailbox::arm_memory(uint32_t* base, uint32_t* size) {
   uint32_t out[2] = {};
-  INFERPI_TRY(property(mbox_tag::kArmMemory, nullptr, 0, out, 2, 2));
+  INFERPI_TRY(property(firmware_tag::kArmMemory, nullptr, 0, out, 2, 2));
   *base = out[0], *size = out[1];
   return Status::ok();
 }
 Status Mailbox::vc_memory(uint32_t* base, uint32_t* size) {
   uint32_t out[2] = {};
-  INFERPI_TRY(property(mbox_tag::kVcMemory, nullptr, 0, out, 2, 2));
+  INFERPI_TRY(property(firmware_tag::kVcMemory, nullptr, 0, out, 2, 2));
   *base = out[0], *size = out[1];
   return Status::ok();
 }
@@ -145,35 +145,35 @@ static Status clock_query(Mailbox& m, uint32_t tag, Clock id, uint32_t* hz) {
   return Status::ok();
 }
 Status Mailbox::clock_rate(Clock id, uint32_t* hz) {
-  return clock_query(*this, mbox_tag::kClockRate, id, hz);
+  return clock_query(*this, firmware_tag::kGetClockRate, id, hz);
 }
 Status Mailbox::max_clock_rate(Clock id, uint32_t* hz) {
-  return clock_query(*this, mbox_tag::kMaxClockRate, id, hz);
+  return clock_query(*this, firmware_tag::kGetMaxClockRate, id, hz);
 }
 Status Mailbox::measured_clock_rate(Clock id, uint32_t* hz) {
-  return clock_query(*this, mbox_tag::kClockRateMeasured, id, hz);
+  return clock_query(*this, firmware_tag::kGetClockRateMeasured, id, hz);
 }
 Status Mailbox::set_clock_rate(Clock id, uint32_t hz, uint32_t* answered_hz) {
   uint32_t in[3] = {uint32_t(id), hz, 0 /* skip_setting_turbo = 0 */}, out[2] = {};
-  INFERPI_TRY(property(mbox_tag::kSetClockRate, in, 3, out, 2, 3));
+  INFERPI_TRY(property(firmware_tag::kSetClockRate, in, 3, out, 2, 3));
   *answered_hz = out[1];
   return Status::ok();
 }
 Status Mailbox::temperature(uint32_t* millideg) {
   uint32_t in = 0, out[2] = {};
-  INFERPI_TRY(property(mbox_tag::kTemperature, &in, 1, out, 2, 2));
+  INFERPI_TRY(property(firmware_tag::kGetTemperature, &in, 1, out, 2, 2));
   *millideg = out[1];
   return Status::ok();
 }
 Status Mailbox::max_temperature(uint32_t* millideg) {
   uint32_t in = 0, out[2] = {};
-  INFERPI_TRY(property(mbox_tag::kMaxTemperature, &in, 1, out, 2, 2));
+  INFERPI_TRY(property(firmware_tag::kGetMaxTemperature, &in, 1, out, 2, 2));
   *millideg = out[1];
   return Status::ok();
 }
 Status Mailbox::throttled(uint32_t* flags) {
   uint32_t in = 0;
-  return property(mbox_tag::kThrottled, &in, 1, flags, 1, 1);
+  return property(firmware_tag::kGetThrottled, &in, 1, flags, 1, 1);
 }
 
 }  // namespace inferpi

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "drivers/firmware_properties.h"
 #include "drivers/mailbox/mailbox_channel.h"
 #include "drivers/mmio.h"
 #include "runtime/core/platform.h"
@@ -14,22 +15,6 @@
 #include "runtime/kernel/spinlock.h"
 
 namespace inferpi {
-
-namespace mbox_tag {
-constexpr uint32_t kFirmwareRevision = 0x00000001;
-constexpr uint32_t kBoardModel = 0x00010001;
-constexpr uint32_t kBoardRevision = 0x00010002;
-constexpr uint32_t kBoardSerial = 0x00010004;
-constexpr uint32_t kArmMemory = 0x00010005;
-constexpr uint32_t kVcMemory = 0x00010006;
-constexpr uint32_t kClockRate = 0x00030002;
-constexpr uint32_t kMaxClockRate = 0x00030004;
-constexpr uint32_t kTemperature = 0x00030006;
-constexpr uint32_t kMaxTemperature = 0x0003000a;
-constexpr uint32_t kThrottled = 0x00030046;
-constexpr uint32_t kClockRateMeasured = 0x00030047;
-constexpr uint32_t kSetClockRate = 0x00038002;
-}  // namespace mbox_tag
 
 // Clock ids (pi4-hardware.md §5.3).
 enum class Clock : uint32_t { kEmmc = 1, kUart = 2, kArm = 3, kCore = 4, kEmmc2 = 12 };
