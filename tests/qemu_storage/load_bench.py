@@ -105,8 +105,6 @@ def main():
         if not shutil.which(tool):
             print("SKIP: %s not installed" % tool)
             return 77
-    sst.PROMPT = "inferpi> "
-    sst.MACHINE = ["-M", "virt,virtualization=on", "-m", "2G", "-append", "shell"]
     workdir = a.workdir or tempfile.mkdtemp(prefix="inferpi-loadbench-")
     os.makedirs(workdir, exist_ok=True)
     payload = random.Random(16).randbytes(a.mib << 20)

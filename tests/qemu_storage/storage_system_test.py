@@ -9,6 +9,9 @@ the kernel computes over what it read must equal zlib.crc32 of the image bytes, 
 byte that came over USB/SD is compared. The kernel's throughput lines are collected and
 printed (they are reported, never asserted).
 
+The kernel is the real virt kernel (build/host/kernels/virt/.../inferpi-virt.elf), booted
+into its debug shell through tools/pylib/qemu_boards.py.
+
 usage: storage_system_test.py --kernel K.elf --scenario NAME [--workdir DIR]
 scenarios: superspeed, highspeed, hub, hub2 (two tiers), hubeval (the hub marked through the
 Evaluate Context fallback, review item 5), sdhci, sdhc, unplug
@@ -27,9 +30,10 @@ import threading
 import time
 import zlib
 
-PROMPT = "> "  # the harness; the kernel's shell prints "inferpi> " (set in main())
-MACHINE = ["-M", "virt", "-m", "1G"]
-KERNEL_SHELL = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from pylib import qemu_boards  # noqa: E402  (the one place that knows the machine arguments)
+
+PROMPT = "inferpi> "  # the virt kernel's debug shell (booted with `shell` on its command line)
 RUNNING = []  # QEMU instances to kill if a check fails
 
 
@@ -75,9 +79,8 @@ def crc_of_prefix(path, nbytes):
 class Qemu:
     def __init__(self, kernel, devices, workdir, qmp=False):
         self.qmp_path = os.path.join(workdir, "qmp.sock") if qmp else None
-        cmd = ["qemu-system-aarch64"] + MACHINE + ["-cpu", "cortex-a72", "-smp", "4",
-               "-display", "none", "-serial", "stdio", "-monitor", "none", "-semihosting",
-               "-nic", "none", "-kernel", kernel] + devices
+        cmd = qemu_boards.command("virt", kernel, semihosting=True, append="shell",
+                                  extra=devices)
         if qmp:
             cmd += ["-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
         self.log = []
@@ -310,9 +313,8 @@ def unplug_scenario(kernel, workdir, name):
     expect(out, r"0 device\(s\)", "USB after unplug")
     out = q.command("blk")
     expect(out, r"no block devices", "no block devices after unplug")
-    if KERNEL_SHELL:
-        out = q.command("cores")
-        expect(out, r"cores online: 4 of 4", "kernel still running on all cores")
+    out = q.command("cores")
+    expect(out, r"cores online: 4 of 4", "kernel still running on all cores")
     q.finish(0)
 
 
@@ -326,14 +328,12 @@ def main():
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
     ap.add_argument("--workdir")
-    ap.add_argument("--kernel-shell", action="store_true",
-                    help="the kernel is the real virt kernel (EL2 entry, 2 GiB, 'inferpi> ' prompt)")
     args = ap.parse_args()
-    global PROMPT, MACHINE, KERNEL_SHELL
-    if args.kernel_shell:
-        PROMPT, MACHINE, KERNEL_SHELL = "inferpi> ", ["-M", "virt,virtualization=on", "-m", "2G",
-                                             "-append", "shell"], True
-    for tool in ("qemu-system-aarch64", "sfdisk", "mkfs.vfat", "mcopy"):
+    why = qemu_boards.unavailable("virt")
+    if why:
+        print("SKIP: " + why)
+        return 77
+    for tool in ("sfdisk", "mkfs.vfat", "mcopy"):
         if not shutil.which(tool):
             print("SKIP: %s not installed" % tool)
             return 77
