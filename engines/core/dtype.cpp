@@ -1,48 +1,7 @@
+// IEEE half and bfloat16 conversions (the block-type table is in block_types.cpp).
 #include "engines/core/dtype.h"
 
 namespace inferpi {
-
-const DTypeInfo* dtype_info(uint32_t id) {
-  static const DTypeInfo f32{"f32", 1, 4}, f16{"f16", 1, 2}, bf16{"bf16", 1, 2},
-      q4_0{"q4_0", 32, 18}, q4_1{"q4_1", 32, 20}, q5_0{"q5_0", 32, 22}, q5_1{"q5_1", 32, 24},
-      q8_0{"q8_0", 32, 34}, q4_k{"q4_K", 256, 144}, q5_k{"q5_K", 256, 176}, q6_k{"q6_K", 256, 210};
-  switch (DType(id)) {
-    case DType::F32:
-      return &f32;
-    case DType::F16:
-      return &f16;
-    case DType::BF16:
-      return &bf16;
-    case DType::Q4_0:
-      return &q4_0;
-    case DType::Q4_1:
-      return &q4_1;
-    case DType::Q5_0:
-      return &q5_0;
-    case DType::Q5_1:
-      return &q5_1;
-    case DType::Q8_0:
-      return &q8_0;
-    case DType::Q4_K:
-      return &q4_k;
-    case DType::Q5_K:
-      return &q5_k;
-    case DType::Q6_K:
-      return &q6_k;
-  }
-  return nullptr;
-}
-
-const char* dtype_name(DType t) {
-  const DTypeInfo* info = dtype_info(t);
-  return info ? info->name : "unknown";
-}
-
-size_t dtype_row_bytes(DType t, uint64_t cols) {
-  const DTypeInfo* info = dtype_info(t);
-  if (!info || cols % info->block_elems) return 0;
-  return size_t(cols / info->block_elems) * info->block_bytes;
-}
 
 float f16_to_f32(uint16_t h) {
   uint32_t sign = uint32_t(h & 0x8000) << 16;

@@ -23,12 +23,16 @@ enum class DType : uint32_t {
 };
 
 struct DTypeInfo {
+  DType type;
   const char* name;
   uint32_t block_elems;  // elements per block (1 for plain float types)
   uint32_t block_bytes;  // bytes per block
+  // Decodes n consecutive blocks into n * block_elems floats (the scalar reference).
+  void (*decode)(const uint8_t* blocks, int64_t n, float* out);
 };
 
-// Returns nullptr for ids we do not know (callers report "unsupported type N").
+// The one table of weight types (engines/core/block_types.cpp). Returns nullptr for ids we
+// do not know (callers report "unsupported type N").
 const DTypeInfo* dtype_info(uint32_t id);
 inline const DTypeInfo* dtype_info(DType t) { return dtype_info(uint32_t(t)); }
 const char* dtype_name(DType t);

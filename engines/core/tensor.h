@@ -27,12 +27,10 @@ inline uint16_t load_u16(const uint8_t* p) {
   return v;
 }
 
-// Element r,c as float, for any non-quantized type (tests and slow paths only).
+// Element r,c as float, any type (tests and slow paths only).
 float tensor_get(const Tensor& t, int64_t r, int64_t c);
-// Dequantizes one whole row into `out` (cols floats). Handles every DType.
+// Dequantizes one whole row into `out` (cols floats) with the type's table decoder
+// (engines/core/block_types.h). Handles every DType.
 void tensor_dequantize_row(const Tensor& t, int64_t r, float* out);
-// Dequantizers for the remaining GGUF block types (Q4_1, Q5_x, K-quants); defined with
-// the quantized kernels. `n` is a multiple of the type's block size.
-void dequantize_row_extended(DType type, const uint8_t* row, int64_t n, float* out);
 
 }  // namespace inferpi

@@ -1,23 +1,14 @@
-#include "engines/core/dequant_ext.h"
+#include "engines/core/block_types.h"
 #include "engines/kernels/gguf_kernels.h"
 
 namespace inferpi::kernels {
 
 namespace {
 
-using BlockFn = void (*)(const uint8_t*, float*);
-
-BlockFn block_fn(DType t) {
-  switch (t) {
-    case DType::Q4_1:
-      return dequantize_block_q4_1;
-    case DType::Q5_0:
-      return dequantize_block_q5_0;
-    case DType::Q5_1:
-      return dequantize_block_q5_1;
-    default:
-      return nullptr;
-  }
+// The legacy 32-element types with an offset or a fifth bit; their blocks decode through the
+// block-type table (engines/core/block_types.h).
+bool is_legacy_offset_type(DType t) {
+  return t == DType::Q4_1 || t == DType::Q5_0 || t == DType::Q5_1;
 }
 
 // x summed per 32 elements lives on the stack; rows longer than this use the scalar path.
@@ -25,7 +16,7 @@ constexpr int64_t kMaxSumCols = 32768;
 
 }  // namespace
 
-bool gguf_handles(DType t) { return block_fn(t) != nullptr; }
+bool gguf_handles(DType t) { return is_legacy_offset_type(t); }
 
 void gguf_x_sums(const float* x, int64_t n, float* sums) {
   for (int64_t b = 0; b < n / 32; b++) {
@@ -36,7 +27,6 @@ void gguf_x_sums(const float* x, int64_t n, float* sums) {
 }
 
 void gguf_matvec_rows_scalar(float* out, const Tensor& W, const float* x, int64_t r0, int64_t r1) {
-  BlockFn fn = block_fn(W.type);
   const DTypeInfo* info = dtype_info(W.type);
   const int64_t nb = W.cols / info->block_elems;
   const int be = int(info->block_elems);
@@ -45,7 +35,7 @@ void gguf_matvec_rows_scalar(float* out, const Tensor& W, const float* x, int64_
     const uint8_t* row = W.row(r);
     float acc = 0;
     for (int64_t b = 0; b < nb; b++) {
-      fn(row + b * info->block_bytes, buf);
+      info->decode(row + b * info->block_bytes, 1, buf);
       const float* xb = x + b * be;
       for (int i = 0; i < be; i++) acc += buf[i] * xb[i];
     }

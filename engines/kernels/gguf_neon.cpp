@@ -6,7 +6,7 @@
 #if defined(__ARM_NEON)
 #include <arm_neon.h>
 
-#include "engines/core/dequant_ext.h"
+#include "engines/core/block_types.h"
 #include "engines/kernels/gguf_kernels.h"
 
 namespace inferpi::kernels {

@@ -11,7 +11,7 @@
 //     isum = Σ_k sc_k · Σ q·x_q − 32 · Σ_k sc_k · Σ x_q;  acc = fma(d·d_x, isum, acc)
 // over super-blocks in order, starting at 0. The integer parts are exact (bounds: Q5_K
 // 63·31·127·256 < 2^26, Q6_K 127·63·127·256 < 2^29), so only the float steps have an order.
-#include "engines/core/dequant_ext.h"
+#include "engines/core/block_types.h"
 #include "engines/kernels/row_kernels.h"
 
 namespace inferpi::kernels::scalar {

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """numpy reference dequantizers written from docs/formats.md §6.8 (element-by-element
-formulas, deliberately not the block loops of engines/core/dequant_ext.cpp), and a fixture
+formulas, deliberately not the block loops of engines/core/block_types.cpp), and a fixture
 generator for tests/gguf: random blocks of every type with their expected float values.
 
     dequant_ref.py OUT.bin [--seed N]

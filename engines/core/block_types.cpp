@@ -1,6 +1,6 @@
-// Scalar reference dequantizers for the GGUF block types beyond Q8_0/Q4_0 (docs/formats.md
-// §6.8). These define what every fast kernel must reproduce. Byte layouts are ggml's.
-#include "engines/core/dequant_ext.h"
+// The block-type table and the scalar reference decoders (docs/formats.md §6.8). These
+// define what every fast kernel must reproduce. Byte layouts are ggml's.
+#include "engines/core/block_types.h"
 
 #include "engines/core/tensor.h"
 
@@ -25,6 +25,21 @@ void k_scale_min(int j, const uint8_t* scales, uint8_t* sc, uint8_t* m) {
   } else {
     *sc = uint8_t((scales[j + 4] & 15) | ((scales[j - 4] >> 6) << 4));
     *m = uint8_t((scales[j + 4] >> 4) | ((scales[j] >> 6) << 4));
+  }
+}
+
+// Q8_0 (34 B / 32): d | int8 q[32]; x = d * q.
+void dequantize_block_q8_0(const uint8_t* b, float* y) {
+  float d = h(b);
+  for (int i = 0; i < 32; i++) y[i] = d * float(int8_t(b[2 + i]));
+}
+
+// Q4_0 (18 B / 32): d | 16 bytes of nibbles (low nibbles = elements 0..15), minus 8.
+void dequantize_block_q4_0(const uint8_t* b, float* y) {
+  float d = h(b);
+  for (int i = 0; i < 16; i++) {
+    y[i] = d * float(int(b[2 + i] & 0x0f) - 8);
+    y[i + 16] = d * float(int(b[2 + i] >> 4) - 8);
   }
 }
 
@@ -131,37 +146,65 @@ void dequantize_block_q6_k(const uint8_t* b, float* y) {
   }
 }
 
-void dequantize_row_extended(DType type, const uint8_t* row, int64_t n, float* out) {
-  void (*block)(const uint8_t*, float*) = nullptr;
-  switch (type) {
-    case DType::Q4_1:
-      block = dequantize_block_q4_1;
-      break;
-    case DType::Q5_0:
-      block = dequantize_block_q5_0;
-      break;
-    case DType::Q5_1:
-      block = dequantize_block_q5_1;
-      break;
-    case DType::Q4_K:
-      block = dequantize_block_q4_k;
-      break;
-    case DType::Q5_K:
-      block = dequantize_block_q5_k;
-      break;
-    case DType::Q6_K:
-      block = dequantize_block_q6_k;
-      break;
-    default:
-      // Loaders refuse unknown types before a tensor is ever used; NaNs make a mistake
-      // impossible to miss in any test.
-      for (int64_t i = 0; i < n; i++) out[i] = __builtin_nanf("");
-      return;
+// ---- the table ---------------------------------------------------------------------------
+
+namespace {
+
+// Runs of blocks: the plain float types element by element, the quantized ones block by block
+// (the block decoder inlined into the loop).
+void decode_f32(const uint8_t* src, int64_t n, float* out) { memcpy(out, src, size_t(n) * 4); }
+void decode_f16(const uint8_t* src, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; i++) out[i] = f16_to_f32(load_u16(src + 2 * i));
+}
+void decode_bf16(const uint8_t* src, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; i++) out[i] = bf16_to_f32(load_u16(src + 2 * i));
+}
+template <void (*Block)(const uint8_t*, float*), uint32_t Elems, uint32_t Bytes>
+void decode_blocks(const uint8_t* src, int64_t n, float* out) {
+  for (int64_t b = 0; b < n; b++) Block(src + b * Bytes, out + b * Elems);
+}
+
+// Each quantized type's geometry is spelled once: here.
+#define INFERPI_BLOCK_TYPE(T, name, elems, bytes, block) \
+  DTypeInfo { DType::T, name, elems, bytes, decode_blocks<block, elems, bytes> }
+constexpr DTypeInfo kTypes[] = {
+    {DType::F32, "f32", 1, 4, decode_f32},
+    {DType::F16, "f16", 1, 2, decode_f16},
+    {DType::BF16, "bf16", 1, 2, decode_bf16},
+    INFERPI_BLOCK_TYPE(Q8_0, "q8_0", 32, 34, dequantize_block_q8_0),
+    INFERPI_BLOCK_TYPE(Q4_0, "q4_0", 32, 18, dequantize_block_q4_0),
+    INFERPI_BLOCK_TYPE(Q4_1, "q4_1", 32, 20, dequantize_block_q4_1),
+    INFERPI_BLOCK_TYPE(Q5_0, "q5_0", 32, 22, dequantize_block_q5_0),
+    INFERPI_BLOCK_TYPE(Q5_1, "q5_1", 32, 24, dequantize_block_q5_1),
+    INFERPI_BLOCK_TYPE(Q4_K, "q4_K", 256, 144, dequantize_block_q4_k),
+    INFERPI_BLOCK_TYPE(Q5_K, "q5_K", 256, 176, dequantize_block_q5_k),
+    INFERPI_BLOCK_TYPE(Q6_K, "q6_K", 256, 210, dequantize_block_q6_k),
+};
+#undef INFERPI_BLOCK_TYPE
+
+// ggml ids are small: index them directly (dtype_info is on every matvec's path).
+constexpr uint32_t kMaxId = 31;
+struct TypesById {
+  const DTypeInfo* by_id[kMaxId + 1] = {};
+  constexpr TypesById() {
+    for (const DTypeInfo& t : kTypes) by_id[uint32_t(t.type)] = &t;
   }
-  const DTypeInfo* info = dtype_info(type);
-  for (int64_t b = 0; b < n / info->block_elems; b++) {
-    block(row + b * info->block_bytes, out + b * info->block_elems);
-  }
+};
+constexpr TypesById kById;
+
+}  // namespace
+
+const DTypeInfo* dtype_info(uint32_t id) { return id <= kMaxId ? kById.by_id[id] : nullptr; }
+
+const char* dtype_name(DType t) {
+  const DTypeInfo* info = dtype_info(t);
+  return info ? info->name : "unknown";
+}
+
+size_t dtype_row_bytes(DType t, uint64_t cols) {
+  const DTypeInfo* info = dtype_info(t);
+  if (!info || cols % info->block_elems) return 0;
+  return size_t(cols / info->block_elems) * info->block_bytes;
 }
 
 }  // namespace inferpi

@@ -1,12 +1,17 @@
-// Block dequantizers for Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K (docs/formats.md §6.8):
-// one block of the type's bytes in, block_elems floats out. The scalar reference that the
-// NEON kernels in engines/kernels/gguf_*.cpp are tested against.
+// The weight block types: one table (size, bytes, decoder) every consumer uses, and the
+// scalar reference decoder of each block layout (docs/formats.md §6.8; ggml's byte layouts).
+// The NEON and row kernels in engines/kernels/ are tested against these decoders.
 #pragma once
 #include <cstdint>
 
+#include "engines/core/dtype.h"
+
 namespace inferpi {
 
-void dequantize_block_q4_1(const uint8_t* block, float* y);  // 32 values
+// One block in, DTypeInfo::block_elems floats out.
+void dequantize_block_q8_0(const uint8_t* block, float* y);  // 32 values
+void dequantize_block_q4_0(const uint8_t* block, float* y);  // 32
+void dequantize_block_q4_1(const uint8_t* block, float* y);  // 32
 void dequantize_block_q5_0(const uint8_t* block, float* y);  // 32
 void dequantize_block_q5_1(const uint8_t* block, float* y);  // 32
 void dequantize_block_q4_k(const uint8_t* block, float* y);  // 256
