@@ -119,27 +119,7 @@ void rows_k(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, 
 }  // namespace
 
 void quantize_q8_k(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
-  for (int64_t b = 0; b < n / 256; b++) {
-    const float* xb = x + b * 256;
-    float amax = 0;
-    for (int i = 0; i < 256; i++) {
-      float v = xb[i] < 0 ? -xb[i] : xb[i];
-      amax = v > amax ? v : amax;
-    }
-    const float db = amax / 127.0f;
-    const float id = db != 0 ? 1.0f / db : 0.0f;
-    for (int g = 0; g < 16; g++) {
-      int32_t sum = 0;
-      for (int i = 16 * g; i < 16 * g + 16; i++) {
-        float v = __builtin_roundf(xb[i] * id);  // half away from zero, as quantize_q8_0
-        int32_t qi = v > 127.0f ? 127 : v < -127.0f ? -127 : v == v ? int32_t(v) : 0;
-        q[b * 256 + i] = int8_t(qi);
-        sum += qi;
-      }
-      s[b * 16 + g] = sum;
-    }
-    d[b] = db;
-  }
+  quantize_int8(x, n, 256, 16, q, d, s);
 }
 
 RowsFn kquant_rows_fn(DType t) {

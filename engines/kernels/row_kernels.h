@@ -39,6 +39,9 @@ using RowsFn = void (*)(const Tensor& W, const Acts& a, float* out, int64_t out_
 // Quantizes one row of n floats (n % 32 == 0) to Q8_0 as ggml's quantize_row_q8_0_ref does
 // (d = max|x| / 127, q = roundf(x / d), half away from zero), keeping d as a float.
 namespace scalar {
+// Both, per `block` elements (one d each) with the sum of q per `group`.
+void quantize_int8(const float* x, int64_t n, int block, int group, int8_t* q, float* d,
+                   int32_t* s);
 void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* d, int32_t* s);
 // The same per 256 elements with the sum of q per 16 (K-quant activations, n % 256 == 0).
 void quantize_q8_k(const float* x, int64_t n, int8_t* q, float* d, int32_t* s);

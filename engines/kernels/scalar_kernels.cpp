@@ -56,27 +56,32 @@ INFERPI_FMA_CLONES void rows_float(const Tensor& W_, const Acts& a, float* out, 
   }
 }
 
-INFERPI_FMA_CLONES void rows_q8_0(const Tensor& W, const Acts& a, float* out, int64_t os,
-                                  int64_t r0, int64_t r1) {
-  const int64_t nb = a.cols / 32;
-  for (int64_t r = r0; r < r1; r++) {
-    const uint8_t* row = W.row(r);
-    for (int t = 0; t < a.n; t++) {
-      const int8_t* q = a.q + t * a.cols;
-      const float* d = a.d + t * nb;
-      float acc = 0;
-      for (int64_t b = 0; b < nb; b++) {
-        const uint8_t* blk = row + b * 34;
-        int32_t isum = 0;
-        for (int i = 0; i < 32; i++) isum += int32_t(int8_t(blk[2 + i])) * q[b * 32 + i];
-        acc = fma_(f16_to_f32(load_u16(blk)) * d[b], float(isum), acc);
-      }
-      out[t * os + r] = acc;
-    }
+// The 32-element blocks with int8 activations: an integer dot of one weight block with the
+// token's 32 quantized activations, scaled by both blocks' d. Q8_0: d | int8 q[32].
+struct Q8_0Dot {
+  static constexpr int64_t kBytes = 34;
+  static int32_t dot(const uint8_t* blk, const int8_t* q) {
+    int32_t isum = 0;
+    for (int i = 0; i < 32; i++) isum += int32_t(int8_t(blk[2 + i])) * q[i];
+    return isum;
   }
-}
+};
+// Q4_0: d | 16 bytes of nibbles (low nibbles = elements 0..15), minus 8.
+struct Q4_0Dot {
+  static constexpr int64_t kBytes = 18;
+  static int32_t dot(const uint8_t* blk, const int8_t* q) {
+    int32_t isum = 0;
+    for (int i = 0; i < 16; i++) {
+      isum += (int32_t(blk[2 + i] & 0x0f) - 8) * q[i];
+      isum += (int32_t(blk[2 + i] >> 4) - 8) * q[16 + i];
+    }
+    return isum;
+  }
+};
 
-INFERPI_FMA_CLONES void rows_q4_0(const Tensor& W, const Acts& a, float* out, int64_t os,
+// Rows [r0, r1) x all tokens, blocks in order: acc += (d_w * d_x) * isum.
+template <class Block>
+INFERPI_FMA_CLONES void rows_int8(const Tensor& W, const Acts& a, float* out, int64_t os,
                                   int64_t r0, int64_t r1) {
   const int64_t nb = a.cols / 32;
   for (int64_t r = r0; r < r1; r++) {
@@ -86,12 +91,8 @@ INFERPI_FMA_CLONES void rows_q4_0(const Tensor& W, const Acts& a, float* out, in
       const float* d = a.d + t * nb;
       float acc = 0;
       for (int64_t b = 0; b < nb; b++) {
-        const uint8_t* blk = row + b * 18;
-        int32_t isum = 0;
-        for (int i = 0; i < 16; i++) {
-          isum += (int32_t(blk[2 + i] & 0x0f) - 8) * q[b * 32 + i];
-          isum += (int32_t(blk[2 + i] >> 4) - 8) * q[b * 32 + 16 + i];
-        }
+        const uint8_t* blk = row + b * Block::kBytes;
+        const int32_t isum = Block::dot(blk, q + b * 32);
         acc = fma_(f16_to_f32(load_u16(blk)) * d[b], float(isum), acc);
       }
       out[t * os + r] = acc;
@@ -101,26 +102,33 @@ INFERPI_FMA_CLONES void rows_q4_0(const Tensor& W, const Acts& a, float* out, in
 
 }  // namespace
 
-void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
-  for (int64_t b = 0; b < n / 32; b++) {
-    const float* xb = x + b * 32;
+void quantize_int8(const float* x, int64_t n, int block, int group, int8_t* q, float* d,
+                   int32_t* s) {
+  for (int64_t b = 0; b < n / block; b++) {
+    const float* xb = x + b * block;
     float amax = 0;
-    for (int i = 0; i < 32; i++) {
+    for (int i = 0; i < block; i++) {
       float v = xb[i] < 0 ? -xb[i] : xb[i];
       amax = v > amax ? v : amax;
     }
     const float db = amax / 127.0f;
     const float id = db != 0 ? 1.0f / db : 0.0f;
-    int32_t sum = 0;
-    for (int i = 0; i < 32; i++) {
-      float v = __builtin_roundf(xb[i] * id);  // half away from zero, like ggml's roundf
-      int32_t qi = v > 127.0f ? 127 : v < -127.0f ? -127 : v == v ? int32_t(v) : 0;
-      q[b * 32 + i] = int8_t(qi);
-      sum += qi;
+    for (int g = 0; g < block / group; g++) {
+      int32_t sum = 0;
+      for (int i = g * group; i < (g + 1) * group; i++) {
+        float v = __builtin_roundf(xb[i] * id);  // half away from zero, like ggml's roundf
+        int32_t qi = v > 127.0f ? 127 : v < -127.0f ? -127 : v == v ? int32_t(v) : 0;
+        q[b * block + i] = int8_t(qi);
+        sum += qi;
+      }
+      s[b * (block / group) + g] = sum;
     }
     d[b] = db;
-    s[b] = sum;
   }
+}
+
+void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
+  quantize_int8(x, n, 32, 32, q, d, s);
 }
 
 void rows_baseline_f16(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0,
@@ -137,9 +145,9 @@ RowsFn rows_fn(DType t) {
     case DType::BF16:
       return rows_float<BF16W>;
     case DType::Q8_0:
-      return rows_q8_0;
+      return rows_int8<Q8_0Dot>;
     case DType::Q4_0:
-      return rows_q4_0;
+      return rows_int8<Q4_0Dot>;
     default:
       return kquant_rows_fn(t);
   }
