@@ -81,30 +81,14 @@ void dequantize_block_q5_1(const uint8_t* b, float* y) {
 
 // Q4_K (144 B / 256): d | dmin | scales[12] | qs[128]. Eight sub-blocks of 32 with 6-bit
 // scale and min; 64 elements share 32 bytes (low nibbles first, then high nibbles).
-void dequantize_block_q4_k(const uint8_t* b, float* y) {
-  float d = h(b), dmin = h(b + 2);
-  const uint8_t* scales = b + 4;
-  const uint8_t* qs = b + 16;
-  for (int c = 0; c < 4; c++) {
-    uint8_t sc0, m0, sc1, m1;
-    k_scale_min(2 * c, scales, &sc0, &m0);
-    k_scale_min(2 * c + 1, scales, &sc1, &m1);
-    float d0 = d * float(sc0), mm0 = dmin * float(m0);
-    float d1 = d * float(sc1), mm1 = dmin * float(m1);
-    for (int l = 0; l < 32; l++) {
-      y[64 * c + l] = d0 * float(qs[32 * c + l] & 15) - mm0;
-      y[64 * c + 32 + l] = d1 * float(qs[32 * c + l] >> 4) - mm1;
-    }
-  }
-}
-
 // Q5_K (176 B / 256): d | dmin | scales[12] | qh[32] | qs[128]; like Q4_K plus a 5th bit:
 // bit j of qh[l] belongs to element 32·j + l.
-void dequantize_block_q5_k(const uint8_t* b, float* y) {
+template <bool kFifthBit>
+void dequantize_block_k45(const uint8_t* b, float* y) {
   float d = h(b), dmin = h(b + 2);
   const uint8_t* scales = b + 4;
   const uint8_t* qh = b + 16;
-  const uint8_t* qs = b + 48;
+  const uint8_t* qs = kFifthBit ? b + 48 : b + 16;
   for (int c = 0; c < 4; c++) {
     uint8_t sc0, m0, sc1, m1;
     k_scale_min(2 * c, scales, &sc0, &m0);
@@ -112,13 +96,18 @@ void dequantize_block_q5_k(const uint8_t* b, float* y) {
     float d0 = d * float(sc0), mm0 = dmin * float(m0);
     float d1 = d * float(sc1), mm1 = dmin * float(m1);
     for (int l = 0; l < 32; l++) {
-      int q0 = (qs[32 * c + l] & 15) | (((qh[l] >> (2 * c)) & 1) << 4);
-      int q1 = (qs[32 * c + l] >> 4) | (((qh[l] >> (2 * c + 1)) & 1) << 4);
+      int q0 = qs[32 * c + l] & 15, q1 = qs[32 * c + l] >> 4;
+      if (kFifthBit) {
+        q0 |= ((qh[l] >> (2 * c)) & 1) << 4;
+        q1 |= ((qh[l] >> (2 * c + 1)) & 1) << 4;
+      }
       y[64 * c + l] = d0 * float(q0) - mm0;
       y[64 * c + 32 + l] = d1 * float(q1) - mm1;
     }
   }
 }
+void dequantize_block_q4_k(const uint8_t* b, float* y) { dequantize_block_k45<false>(b, y); }
+void dequantize_block_q5_k(const uint8_t* b, float* y) { dequantize_block_k45<true>(b, y); }
 
 // Q6_K (210 B / 256): ql[128] | qh[64] | int8 scales[16] | d. Two halves of 128; in each,
 // element 32·g + l takes a nibble of ql and two bits of qh, minus 32; one scale per 16.

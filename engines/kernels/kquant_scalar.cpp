@@ -123,16 +123,9 @@ void quantize_q8_k(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
 }
 
 RowsFn kquant_rows_fn(DType t) {
-  switch (t) {
-    case DType::Q4_K:
-      return rows_k<DType::Q4_K>;
-    case DType::Q5_K:
-      return rows_k<DType::Q5_K>;
-    case DType::Q6_K:
-      return rows_k<DType::Q6_K>;
-    default:
-      return nullptr;
-  }
+  constexpr RowKernelSet kSet{
+      .q4_k = rows_k<DType::Q4_K>, .q5_k = rows_k<DType::Q5_K>, .q6_k = rows_k<DType::Q6_K>};
+  return kSet[t];
 }
 
 }  // namespace inferpi::kernels::scalar

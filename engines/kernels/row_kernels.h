@@ -36,6 +36,33 @@ struct Acts {
 using RowsFn = void (*)(const Tensor& W, const Acts& a, float* out, int64_t out_stride, int64_t r0,
                         int64_t r1);
 
+// The kernels one set (scalar or NEON) has for each weight type; nullptr = none.
+struct RowKernelSet {
+  RowsFn f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k;
+  constexpr RowsFn operator[](DType t) const {
+    switch (t) {
+      case DType::F32:
+        return f32;
+      case DType::F16:
+        return f16;
+      case DType::BF16:
+        return bf16;
+      case DType::Q8_0:
+        return q8_0;
+      case DType::Q4_0:
+        return q4_0;
+      case DType::Q4_K:
+        return q4_k;
+      case DType::Q5_K:
+        return q5_k;
+      case DType::Q6_K:
+        return q6_k;
+      default:
+        return nullptr;
+    }
+  }
+};
+
 // Quantizes one row of n floats (n % 32 == 0) to Q8_0 as ggml's quantize_row_q8_0_ref does
 // (d = max|x| / 127, q = roundf(x / d), half away from zero), keeping d as a float.
 namespace scalar {

@@ -137,20 +137,12 @@ void rows_baseline_f16(const Tensor& W, const Acts& a, float* out, int64_t os, i
 }
 
 RowsFn rows_fn(DType t) {
-  switch (t) {
-    case DType::F32:
-      return rows_float<F32W>;
-    case DType::F16:
-      return rows_float<F16W>;
-    case DType::BF16:
-      return rows_float<BF16W>;
-    case DType::Q8_0:
-      return rows_int8<Q8_0Dot>;
-    case DType::Q4_0:
-      return rows_int8<Q4_0Dot>;
-    default:
-      return kquant_rows_fn(t);
-  }
+  constexpr RowKernelSet kSet{.f32 = rows_float<F32W>,
+                              .f16 = rows_float<F16W>,
+                              .bf16 = rows_float<BF16W>,
+                              .q8_0 = rows_int8<Q8_0Dot>,
+                              .q4_0 = rows_int8<Q4_0Dot>};
+  return kSet[t] ? kSet[t] : kquant_rows_fn(t);
 }
 
 }  // namespace inferpi::kernels::scalar
