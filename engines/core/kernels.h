@@ -18,30 +18,25 @@ void matmul(float* out, const Tensor& W, const float* x, int n);
 //   axpy_f16_rows: for r in order: y = axpy_f32(y, w[r], widened row r, n)
 // bit for bit (each half widened exactly). f32_to_f16_row writes a cache row (round to
 // nearest even).
-float dot_f32(const float* a, const float* b, int n);
-void axpy_f32(float* y, float a, const float* x, int n);
-void dot_f16_rows(float* out, const float* q, const uint16_t* rows, size_t stride, int count, int n,
-                  float scale);
-void axpy_f16_rows(float* y, const float* w, const uint16_t* rows, size_t stride, int count, int n);
-void f32_to_f16_row(uint16_t* dst, const float* src, int n);
+// One list of the signatures, declared for the dispatcher and for each implementation.
+#define INFERPI_ATTENTION_KERNELS                                                               \
+  float dot_f32(const float* a, const float* b, int n);                                         \
+  void axpy_f32(float* y, float a, const float* x, int n);                                      \
+  void dot_f16_rows(float* out, const float* q, const uint16_t* rows, size_t stride, int count, \
+                    int n, float scale);                                                        \
+  void axpy_f16_rows(float* y, const float* w, const uint16_t* rows, size_t stride, int count,  \
+                     int n);                                                                    \
+  void f32_to_f16_row(uint16_t* dst, const float* src, int n);
+INFERPI_ATTENTION_KERNELS
 namespace scalar {
-float dot_f32(const float* a, const float* b, int n);
-void axpy_f32(float* y, float a, const float* x, int n);
-void dot_f16_rows(float* out, const float* q, const uint16_t* rows, size_t stride, int count, int n,
-                  float scale);
-void axpy_f16_rows(float* y, const float* w, const uint16_t* rows, size_t stride, int count, int n);
-void f32_to_f16_row(uint16_t* dst, const float* src, int n);
+INFERPI_ATTENTION_KERNELS
 }  // namespace scalar
 #if defined(__ARM_NEON)
 namespace neon {
-float dot_f32(const float* a, const float* b, int n);
-void axpy_f32(float* y, float a, const float* x, int n);
-void dot_f16_rows(float* out, const float* q, const uint16_t* rows, size_t stride, int count, int n,
-                  float scale);
-void axpy_f16_rows(float* y, const float* w, const uint16_t* rows, size_t stride, int count, int n);
-void f32_to_f16_row(uint16_t* dst, const float* src, int n);
+INFERPI_ATTENTION_KERNELS
 }  // namespace neon
 #endif
+#undef INFERPI_ATTENTION_KERNELS
 
 // Which implementation runs (tests and the benchmark switch it; engines never do).
 enum class Impl {
