@@ -11,11 +11,7 @@
 namespace inferpi {
 namespace {
 
-using testing::fake_model;
-using testing::fake_registry;
-using testing::fake_tokenizer;
-using testing::MemDrive;
-using testing::RecordingChat;
+using namespace inferpi::testing;  // the fakes (app_fakes.h)
 
 struct Board {
   std::vector<MemDrive*> drives;  // what init_storage finds, per call (cycled)

@@ -9,10 +9,7 @@
 namespace inferpi {
 namespace {
 
-using testing::fake_model;
-using testing::fake_registry;
-using testing::fake_tokenizer;
-using testing::MemDrive;
+using namespace inferpi::testing;  // the fakes (app_fakes.h)
 
 struct CatalogTest : ::testing::Test {
   std::vector<uint8_t> memory = std::vector<uint8_t>(16 << 20);
