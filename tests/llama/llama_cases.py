@@ -22,7 +22,7 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
 from llama_reference import HFModel  # noqa: E402
-from pylib import hf_llama, llama2c  # noqa: E402
+from pylib import hf_llama, llama2c, random_models  # noqa: E402
 from pylib.safetensors_reader import Checkpoint  # noqa: E402
 
 SKIP = 77
@@ -471,18 +471,6 @@ BPE_TEXTS = [
 BPE_TRAIN = " ".join(BPE_TEXTS[1:]) + " In the beginning God created the heaven and the earth. " * 5
 
 
-def _gpt2_bytes_to_unicode():
-    keep = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
-    table, n = {}, 0
-    for b in range(256):
-        if b in keep:
-            table[b] = chr(b)
-        else:
-            table[b] = chr(0x100 + n)
-            n += 1
-    return table
-
-
 def _pre_split(pre, text):
     import re
     if pre == "smollm":
@@ -495,7 +483,7 @@ def _pre_split(pre, text):
 
 
 def make_bpe_tokenizer_json(pre, n_merges=150):
-    b2u = _gpt2_bytes_to_unicode()
+    b2u = random_models.gpt2_alphabet()
     vocab = {b2u[b]: b for b in range(256)}
     words = [[b2u[b] for b in w.encode("utf-8")] for w in _pre_split(pre, BPE_TRAIN)]
     merges = []
@@ -537,7 +525,7 @@ def make_bpe_tokenizer_json(pre, n_merges=150):
 def bpe_reference_encode(tj, pre, text):
     """HF BPE: cut out non-special added tokens, pre-split, byte-map, merge by pair rank."""
     import re
-    b2u = _gpt2_bytes_to_unicode()
+    b2u = random_models.gpt2_alphabet()
     vocab = tj["model"]["vocab"]
     ranks = {tuple(m.split(" ")): r for r, m in enumerate(tj["model"]["merges"])}
     user = [a["content"] for a in tj["added_tokens"] if not a["special"]]

@@ -9,8 +9,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gguf_peer_test as peer  # noqa: E402  (its synthetic vocabularies and random K-quant blocks)
-from pylib import gguf_writer as gw, hf_llama  # noqa: E402
+import gguf_peer_test as peer  # noqa: E402  (its BPE vocabulary, trained on its prompt)
+from pylib import gguf_writer as gw, hf_llama, random_models  # noqa: E402
 
 Q4_K = 12
 # A spec: sizes D, F, L, H, KV, hs; theta, eps; tied; vocab ("spm" or a BPE pre-tokenizer
@@ -53,7 +53,7 @@ def write_family(name, dtype, path, spec=None, readable=False):
     s = spec or SPECS[name]
     rng = np.random.default_rng(10 + list(SPECS).index(name))
     if s["vocab"] == "spm":
-        pieces, scores, types = peer.synthetic_spm_vocab()
+        pieces, scores, types = random_models.synthetic_spm_vocab()
         V = len(pieces)
     else:
         tokens, ttypes, merges = peer.synthetic_bpe_vocab()
@@ -74,7 +74,7 @@ def write_family(name, dtype, path, spec=None, readable=False):
             elif tname.endswith("norm.weight"):
                 yield tname, 1.0 + 0.1 * rng.standard_normal((rows, cols))
             elif dt == Q4_K:
-                yield tname, peer.random_blocks(rng, Q4_K, rows, cols,
+                yield tname, random_models.random_blocks(rng, Q4_K, rows, cols,
                                                 gain=8.0 if tname == "output.weight" else 1.0)
             elif tname in ("token_embd.weight", "output.weight"):
                 # Gemma multiplies its embeddings by sqrt(D): keep x near unit scale.

@@ -23,7 +23,7 @@ import numpy as np
 # Also imported as a library (tests/peer/family_models.py): then argv may carry no paths.
 INFERPI, SRC, SHARED, WORK = (sys.argv[1:5] + [""] * 4)[:4]
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
-from pylib import gguf_writer as gw, quant  # noqa: E402
+from pylib import gguf_writer as gw, quant, random_models  # noqa: E402
 
 PEER_DIR = os.path.join(SRC, "tests", "peer")
 TRICKY = ["Hello world", " leading space", "two  spaces and trailing ", "tabs\tand\nnew\nlines\n\n",
@@ -147,73 +147,13 @@ def compare(label, model_dir, quantized, vocab, text_ids):
 
 # ---- random models ------------------------------------------------------------------------
 
-def synthetic_spm_vocab():
-    """A small SentencePiece-style vocab: specials, 256 byte pieces, characters, word prefixes."""
-    pieces = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)]
-    types = [gw.UNKNOWN, gw.CONTROL, gw.CONTROL] + [gw.BYTE] * 256
-    words = ("the and of to in that he said unto lord god earth heaven beginning created "
-             "moses is was be it for with his them not all shall").split()
-    normal = ["\u2581"] + list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                ".,;:!?'\"()-")
-    for w in words:
-        for k in range(1, len(w) + 1):
-            for p in ("\u2581" + w[:k], w[:k]):
-                if p not in normal:
-                    normal.append(p)
-    pieces += normal
-    types += [gw.NORMAL] * len(normal)
-    scores = [0.0] * 259 + [-float(i) for i in range(len(normal))]
-    return pieces, scores, types
-
-
-def gpt2_alphabet():
-    keep = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
-    out, n = {}, 0
-    for b in range(256):
-        if b in keep:
-            out[b] = chr(b)
-        else:
-            out[b] = chr(0x100 + n)
-            n += 1
-    return out
-
-
 def synthetic_bpe_vocab(n_merges=300):
     """Byte-level BPE trained here on a little text: 256 byte tokens (GPT-2 alphabet), merged
     tokens in rank order, then ChatML specials (control)."""
-    import re
-    alpha = gpt2_alphabet()
     text = (PROMPT + " And God said, Let there be light: and there was light. And God saw the "
             "light, that it was good: 1234 5678 90. The LORD is my shepherd; I shall not want. "
             "Hello world, héllo wörld! ") * 3
-    words = {}
-    for w in re.findall(r" ?[^\W\d_]+| ?\d| ?[^\s\w]+|\s+", text):
-        key = tuple(alpha[b] for b in w.encode("utf-8"))
-        words[key] = words.get(key, 0) + 1
-    tokens = [alpha[b] for b in range(256)]
-    merges = []
-    for _ in range(n_merges):
-        pairs = {}
-        for w, c in words.items():
-            for a, b in zip(w, w[1:]):
-                pairs[(a, b)] = pairs.get((a, b), 0) + c
-        if not pairs:
-            break
-        (a, b), _ = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
-        merges.append(f"{a} {b}")
-        tokens.append(a + b)
-        new = {}
-        for w, c in words.items():
-            out, i = [], 0
-            while i < len(w):
-                if i + 1 < len(w) and w[i] == a and w[i + 1] == b:
-                    out.append(a + b)
-                    i += 2
-                else:
-                    out.append(w[i])
-                    i += 1
-            new[tuple(out)] = new.get(tuple(out), 0) + c
-        words = new
+    tokens, merges = random_models.train_bpe(text, n_merges, r" ?[^\W\d_]+| ?\d| ?[^\s\w]+|\s+")
     types = [gw.NORMAL] * len(tokens)
     tokens += ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
     types += [gw.CONTROL] * 3
@@ -226,7 +166,7 @@ def random_model(arch, dtype, path, bpe_pre=None):
         tokens, ttypes, merges = synthetic_bpe_vocab()
         V = len(tokens)
     else:
-        pieces, scores, types = synthetic_spm_vocab()
+        pieces, scores, types = random_models.synthetic_spm_vocab()
         V = len(pieces)
     D, F, L, H, KV = 64, 192, 2, 4, 2
     hs = D // H
@@ -272,29 +212,11 @@ def random_model(arch, dtype, path, bpe_pre=None):
     return V
 
 
-# Raw random blocks for the GGUF-only types: the quants are random bytes, the fp16 scales
-# are chosen so that weights fall roughly within ±s (s ~ 2/sqrt(row length)).
-KBLOCK = {3: (32, 20), 6: (32, 22), 7: (32, 24), 12: (256, 144), 13: (256, 176), 14: (256, 210)}
-
-
-def random_blocks(rng, t, rows, cols, gain=1.0):
-    elems, nbytes = KBLOCK[t]
-    n = rows * cols // elems
-    raw = rng.integers(0, 256, size=(n, nbytes), dtype=np.uint8)
-    s = gain * 2.0 / np.sqrt(cols)
-    fields = {3: [(0, s / 8), (2, -s)], 6: [(0, s / 16)], 7: [(0, s / 16), (2, -s)],
-              12: [(0, 2 * s / (63 * 15)), (2, s / 63)], 13: [(0, 2 * s / (63 * 31)), (2, s / 63)],
-              14: [(208, s / (128 * 32))]}[t]
-    for off, v in fields:
-        raw[:, off:off + 2] = np.full(n, v, dtype="<f2").view(np.uint8).reshape(n, 2)
-    return raw.tobytes()
-
-
 def random_kquant_model(path):
     """llama arch, every tensor type InferPi reads from llama.cpp's quantizers but cannot
     write itself (Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), mixed per tensor like a Q4_K_M file."""
     rng = np.random.default_rng(3)
-    pieces, scores, types = synthetic_spm_vocab()
+    pieces, scores, types = random_models.synthetic_spm_vocab()
     V, D, F, L, H, KV = len(pieces), 256, 512, 2, 4, 2
     hs = D // H
     cfg = {"arch": "llama", "dim": D, "hidden_dim": F, "n_layers": L, "n_heads": H,
@@ -314,8 +236,8 @@ def random_kquant_model(path):
     gw.spm_vocab_metadata(w, pieces, scores, types, 1, 2, 0, add_bos=True)
 
     def add(name, t, rows, cols, gain=1.0):
-        if t in KBLOCK:
-            w.add_tensor(name, random_blocks(rng, t, rows, cols, gain), t, ne=[cols, rows])
+        if t in random_models.KBLOCK:
+            w.add_tensor(name, random_models.random_blocks(rng, t, rows, cols, gain), t, ne=[cols, rows])
         else:
             w.add_tensor(name, 0.6 * rng.standard_normal((rows, cols)), t)
     add("token_embd.weight", 12, V, D)

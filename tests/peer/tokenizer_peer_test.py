@@ -24,7 +24,6 @@ Prints "SKIP: <reason>" when node or the npm packages are missing (CTest marks i
 """
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -33,7 +32,7 @@ import numpy as np
 
 INFERPI, SRC, WORK = sys.argv[1:4]
 sys.path.insert(0, os.path.join(SRC, "tools"))
-from pylib import gguf_writer as gw, quant  # noqa: E402
+from pylib import gguf_writer as gw, quant, random_models  # noqa: E402
 
 PEER_DIR = os.path.join(SRC, "tests", "peer")
 TEMPLATES = os.path.join(SRC, "tests", "fixtures", "chat_templates")
@@ -106,51 +105,10 @@ def chat_args(system, turns, think=None):
 
 # ---- vocabularies ---------------------------------------------------------------------------
 
-def gpt2_alphabet():
-    keep = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
-    out, n = {}, 0
-    for b in range(256):
-        if b in keep:
-            out[b] = chr(b)
-        else:
-            out[b] = chr(0x100 + n)
-            n += 1
-    return out
-
-
 def train_bpe(n_merges=400):
-    """Byte-level BPE trained here (GPT-2 alphabet): 256 byte tokens, merged tokens in rank
-    order. Words are cut by a simple regex; merges never cross them."""
-    alpha = gpt2_alphabet()
-    words = {}
-    for w in re.findall(r" ?[^\W\d_]+| ?\d{1,3}| ?[^\s\w]+|\s+", TRAIN_TEXT):
-        key = tuple(alpha[b] for b in w.encode("utf-8"))
-        words[key] = words.get(key, 0) + 1
-    tokens = [alpha[b] for b in range(256)]
-    merges = []
-    for _ in range(n_merges):
-        pairs = {}
-        for w, c in words.items():
-            for a, b in zip(w, w[1:]):
-                pairs[(a, b)] = pairs.get((a, b), 0) + c
-        if not pairs:
-            break
-        (a, b), _ = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))
-        merges.append(f"{a} {b}")
-        tokens.append(a + b)
-        new = {}
-        for w, c in words.items():
-            out, i = [], 0
-            while i < len(w):
-                if i + 1 < len(w) and w[i] == a and w[i + 1] == b:
-                    out.append(a + b)
-                    i += 2
-                else:
-                    out.append(w[i])
-                    i += 1
-            new[tuple(out)] = new.get(tuple(out), 0) + c
-        words = new
-    return tokens, merges
+    """Byte-level BPE trained here (GPT-2 alphabet) on TRAIN_TEXT: 256 byte tokens, merged
+    tokens in rank order. Words are cut by a simple regex; merges never cross them."""
+    return random_models.train_bpe(TRAIN_TEXT, n_merges, r" ?[^\W\d_]+| ?\d{1,3}| ?[^\s\w]+|\s+")
 
 
 def llama3_vocab():

@@ -33,7 +33,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import export_gpt2  # noqa: E402
-from pylib import gguf_writer, hf_llama, model_bin, quant, tokenizer_bin  # noqa: E402
+from pylib import gguf_writer, hf_llama, model_bin, quant, random_models, tokenizer_bin  # noqa: E402
 
 SEED = 20261128
 NANOCHAT_SPECIALS = ["<|bos|>", "<|user_start|>", "<|user_end|>", "<|assistant_start|>",
@@ -41,27 +41,7 @@ NANOCHAT_SPECIALS = ["<|bos|>", "<|user_start|>", "<|user_end|>", "<|assistant_s
                      "<|output_start|>", "<|output_end|>"]
 
 
-def distinct_pieces(count, prefix=b""):
-    """`count` distinct printable byte strings of 2+ characters (bigrams, trigrams, ...)."""
-    letters = b"abcdefghijklmnopqrstuvwxyz"
-    out, width = [], 2
-    while len(out) < count:
-        idx = [0] * width
-        while len(out) < count:
-            out.append(prefix + bytes(letters[i] for i in idx))
-            k = width - 1
-            while k >= 0 and idx[k] == len(letters) - 1:
-                idx[k] = 0
-                k -= 1
-            if k < 0:
-                break
-            idx[k] += 1
-        width += 1
-    return out
-
-
-def normal(rng, shape):
-    return (rng.standard_normal(shape, dtype=np.float32) * np.float32(0.02)).astype(np.float32)
+normal = random_models.small_normal
 
 
 def dtype_of(dtype):
@@ -109,7 +89,7 @@ def make_d12(out_dir, dtype):
     export_gpt2.write_model(os.path.join(out_dir, "model.bin"), cfg, state, variant, ves,
                             gate_width, 15.0, wanted, True)
     n_ranks = V - len(NANOCHAT_SPECIALS)
-    pieces = [bytes([i]) for i in range(256)] + distinct_pieces(n_ranks - 256)
+    pieces = [bytes([i]) for i in range(256)] + random_models.distinct_pieces(n_ranks - 256)
     ranks = {p: r for r, p in enumerate(pieces)}
     specials = {name: n_ranks + i for i, name in enumerate(NANOCHAT_SPECIALS)}
     export_gpt2.write_tokenizer(os.path.join(out_dir, "tokenizer.bin"), export_gpt2.NANOCHAT_SPLIT,
@@ -127,20 +107,10 @@ def make_supra50m(out_dir, dtype):
     plan = hf_llama.plan(cfg, dtype_of(dtype))
     rng = np.random.default_rng(SEED)
 
-    def tensors():
-        for name, _, rows, cols in plan:
-            if name.endswith("norm.weight"):
-                yield name, np.ones((rows, cols), np.float32)
-            else:
-                yield name, normal(rng, (rows, cols))
 
-    model_bin.write(os.path.join(out_dir, "model.bin"), cfg, plan, tensors())
-    texts = [b"<unk>", b"<s>", b"</s>"] + [b"<0x%02X>" % i for i in range(256)]
-    types = [2, 3, 3] + [6] * 256  # SentencePiece: UNKNOWN, CONTROL, BYTE, NORMAL
-    pieces = distinct_pieces(V - len(texts), prefix="\u2581".encode())
-    texts += pieces
-    types += [1] * len(pieces)
-    scores = [0.0] * 259 + [-float(i) for i in range(len(pieces))]
+    model_bin.write(os.path.join(out_dir, "model.bin"), cfg, plan,
+                    random_models.small_normal_tensors(plan, rng))
+    texts, scores, types = random_models.spm_pieces(V)
     tokenizer_bin.write_spm(os.path.join(out_dir, "tokenizer.bin"), texts, scores, types, True)
 
 
@@ -156,25 +126,15 @@ def make_llama_gguf(out_dir, dtype, dims):
                  else t, r, c) for n, t, r, c in plan]  # type for output
     rng = np.random.default_rng(SEED)
 
-    def tensors():
-        for name, _, rows, cols in plan:
-            if name.endswith("norm.weight"):
-                yield name, np.ones((rows, cols), np.float32)
-            else:
-                yield name, normal(rng, (rows, cols))
 
-    texts = [b"<unk>", b"<s>", b"</s>"] + [b"<0x%02X>" % i for i in range(256)]
-    types = [2, 3, 3] + [6] * 256
-    pieces = distinct_pieces(V - len(texts), prefix="\u2581".encode())
-    texts += pieces
-    types += [1] * len(pieces)
-    scores = [0.0] * 259 + [-float(i) for i in range(len(pieces))]
+    texts, scores, types = random_models.spm_pieces(V)
 
     def vocab(w):
         gguf_writer.spm_vocab_metadata(w, [t.decode("utf-8", "replace") for t in texts], scores,
                                        types, 1, 2, 0)
 
-    gguf_writer.write_model(os.path.join(out_dir, "model.gguf"), cfg, plan, tensors(), vocab,
+    gguf_writer.write_model(os.path.join(out_dir, "model.gguf"), cfg, plan,
+                            random_models.small_normal_tensors(plan, rng), vocab,
                             name=os.path.basename(out_dir))
 
 
