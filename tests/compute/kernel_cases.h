@@ -147,17 +147,52 @@ inline std::vector<Shape> shapes_for(DType type) {
   return {{1, 1}, {3, 7}, {5, 13}, {37, 19}, {129, 61}, {67, 1027}, {515, 768}};
 }
 
+// Failures of one check, each printed (the first 20) with where it happened.
+struct KernelFailures {
+  const char* check;
+  int count = 0;
+  void operator()(const char* what, DType type, Shape s, int n, int64_t i, float a, float b) {
+    if (count++ < 20)
+      std::printf("FAIL %s%s: %s %lldx%lld n=%d index %lld: %.9g vs %.9g\n", check, what,
+                  dtype_name(type), (long long)s.rows, (long long)s.cols, n, (long long)i,
+                  double(a), double(b));
+  }
+};
+
+// W x for n tokens by the dispatched kernels (Best), the scalar kernels and Best on one core:
+// all three must give the same bits. Returns Best's results; the token's own matvec must
+// equal them too (matmul == per-token matvec).
+inline std::vector<float> run_and_compare_impls(const Matrix& m, const std::vector<float>& x, int n,
+                                                Shape s, DType type, KernelFailures& fail) {
+  auto best = run_matmul(m.t, x, n, kernels::Impl::Best);
+  auto scal = run_matmul(m.t, x, n, kernels::Impl::Scalar);
+  kernels::set_serial(true);
+  auto serial = run_matmul(m.t, x, n, kernels::Impl::Best);
+  kernels::set_serial(false);
+  for (size_t i = 0; i < best.size(); i++) {
+    if (std::memcmp(&best[i], &scal[i], 4))
+      fail("best!=scalar", type, s, n, int64_t(i), best[i], scal[i]);
+    if (std::memcmp(&best[i], &serial[i], 4))
+      fail("parallel!=serial", type, s, n, int64_t(i), best[i], serial[i]);
+  }
+  for (int t = 0; t < n; t++) {
+    std::vector<float> xt(x.begin() + t * s.cols, x.begin() + (t + 1) * s.cols);
+    auto mv = run_matmul(m.t, xt, 1, kernels::Impl::Best);
+    for (int64_t r = 0; r < s.rows; r++) {
+      float got = best[size_t(t * s.rows + r)];
+      if (std::memcmp(&got, &mv[size_t(r)], 4))
+        fail("matmul!=matvec", type, s, n, t * s.rows + r, got, mv[size_t(r)]);
+    }
+  }
+  return best;
+}
+
 // Compares the dispatched kernels (Best) against the scalar reference kernels (bit for bit),
 // against ref::matvec (within the bound the arithmetic allows), matmul against per-token
 // matvec (bit for bit), serial against parallel, and the baseline f16 kernel. Returns the
 // number of failures and prints each one.
 inline int check_kernels() {
-  int failures = 0;
-  auto fail = [&](const char* what, DType type, Shape s, int n, int64_t i, float a, float b) {
-    if (failures++ < 20)
-      std::printf("FAIL %s: %s %lldx%lld n=%d index %lld: %.9g vs %.9g\n", what, dtype_name(type),
-                  (long long)s.rows, (long long)s.cols, n, (long long)i, double(a), double(b));
-  };
+  KernelFailures fail{""};
   const DType types[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0,
                          DType::Q4_0, DType::Q4_K, DType::Q5_K, DType::Q6_K};
   uint32_t seed = 1;
@@ -168,26 +203,13 @@ inline int check_kernels() {
       Matrix m = random_matrix(type, s.rows, s.cols, seed++);
       for (int n : {1, 3, 6}) {
         std::vector<float> x = random_vector(s.cols * n, seed++);
-        auto best = run_matmul(m.t, x, n, kernels::Impl::Best);
-        auto scal = run_matmul(m.t, x, n, kernels::Impl::Scalar);
-        kernels::set_serial(true);
-        auto serial = run_matmul(m.t, x, n, kernels::Impl::Best);
-        kernels::set_serial(false);
-        for (size_t i = 0; i < best.size(); i++) {
-          if (std::memcmp(&best[i], &scal[i], 4))
-            fail("best!=scalar", type, s, n, int64_t(i), best[i], scal[i]);
-          if (std::memcmp(&best[i], &serial[i], 4))
-            fail("parallel!=serial", type, s, n, int64_t(i), best[i], serial[i]);
-        }
+        auto best = run_and_compare_impls(m, x, n, s, type, fail);
         std::vector<float> row(static_cast<size_t>(s.cols)), one(static_cast<size_t>(s.rows));
         for (int t = 0; t < n; t++) {
           std::vector<float> xt(x.begin() + t * s.cols, x.begin() + (t + 1) * s.cols);
-          auto mv = run_matmul(m.t, xt, 1, kernels::Impl::Best);
           ref::matvec(one.data(), m.t, xt.data());
           for (int64_t r = 0; r < s.rows; r++) {
             float got = best[size_t(t * s.rows + r)];
-            if (std::memcmp(&got, &mv[size_t(r)], 4))
-              fail("matmul!=matvec", type, s, n, r, got, mv[size_t(r)]);
             // Error bound: fp32 rounding (both sides) plus, for quantized weights, the
             // activation rounding of half a step per element: sum |w| * amax_block / 254
             // (activation blocks of 32, or 256 for K-quants).
@@ -219,7 +241,7 @@ inline int check_kernels() {
       }
     }
   }
-  return failures;
+  return fail.count;
 }
 
 // Quantized prefill (matmul over a chunk of up to 64 tokens): the NEON kernel works on
@@ -227,13 +249,7 @@ inline int check_kernels() {
 // are not a multiple of 4 take the edge paths. Every (row, token) must equal the scalar
 // kernel's and the token's own matvec bit for bit (serial and parallel).
 inline int check_quant_prefill() {
-  int failures = 0;
-  auto fail = [&](const char* what, DType type, Shape s, int n, int64_t i, float a, float b) {
-    if (failures++ < 20)
-      std::printf("FAIL prefill %s: %s %lldx%lld n=%d index %lld: %.9g vs %.9g\n", what,
-                  dtype_name(type), (long long)s.rows, (long long)s.cols, n, (long long)i,
-                  double(a), double(b));
-  };
+  KernelFailures fail{"prefill "};
   const std::vector<Shape> shapes = {{1, 32}, {5, 64}, {7, 96}, {18, 160}, {35, 1056}, {70, 64}};
   const std::vector<Shape> k_shapes = {{1, 256}, {5, 512}, {7, 256}, {18, 768}, {35, 1280}};
   const int counts[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 31, 64};
@@ -244,30 +260,11 @@ inline int check_quant_prefill() {
       for (int n : counts) {
         std::vector<float> x = random_vector(s.cols * n, seed++);
         for (int t = 1; t < n; t += 3) x[size_t(t * s.cols)] *= 1e4f;  // very different d_x
-        auto best = run_matmul(m.t, x, n, kernels::Impl::Best);
-        auto scal = run_matmul(m.t, x, n, kernels::Impl::Scalar);
-        kernels::set_serial(true);
-        auto serial = run_matmul(m.t, x, n, kernels::Impl::Best);
-        kernels::set_serial(false);
-        for (size_t i = 0; i < best.size(); i++) {
-          if (std::memcmp(&best[i], &scal[i], 4))
-            fail("best!=scalar", type, s, n, int64_t(i), best[i], scal[i]);
-          if (std::memcmp(&best[i], &serial[i], 4))
-            fail("parallel!=serial", type, s, n, int64_t(i), best[i], serial[i]);
-        }
-        for (int t = 0; t < n; t++) {
-          std::vector<float> xt(x.begin() + t * s.cols, x.begin() + (t + 1) * s.cols);
-          auto mv = run_matmul(m.t, xt, 1, kernels::Impl::Best);
-          for (int64_t r = 0; r < s.rows; r++) {
-            float got = best[size_t(t * s.rows + r)];
-            if (std::memcmp(&got, &mv[size_t(r)], 4))
-              fail("matmul!=matvec", type, s, n, t * s.rows + r, got, mv[size_t(r)]);
-          }
-        }
+        run_and_compare_impls(m, x, n, s, type, fail);
       }
     }
   }
-  return failures;
+  return fail.count;
 }
 
 }  // namespace inferpi::testing
