@@ -23,23 +23,37 @@ std::string export_golden(const char* dtype) {
   return dir;
 }
 
-#define REQUIRE_GOLDEN()                      \
-  if (!exists(golden_dir() + "/golden.json")) \
-  GTEST_SKIP() << "../shared/golden/nanochat_gqa_sssl not present (fresh clone)"
-
 float max_abs_diff(const float* a, const float* b, size_t n) {
   float worst = 0;
   for (size_t i = 0; i < n; i++) worst = std::max(worst, std::fabs(a[i] - b[i]));
   return worst;
 }
 
+// Every test: nanochat's golden.json (prompt, expected ids) and the golden model, exported by
+// our exporter and loaded by our engine.
+class Gpt2Golden : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!exists(golden_dir() + "/golden.json"))
+      GTEST_SKIP() << "../shared/golden/nanochat_gqa_sssl not present (fresh clone)";
+    g = read_json(golden_dir() + "/golden.json");
+    prompt = g["prompt_ids"].ints();
+  }
+  // "ok" or what went wrong; f32 KV for the comparisons with nanochat's float32 logits.
+  std::string load_golden(const char* dtype, inferpi::KvType kv = inferpi::KvType::F16) {
+    return load(export_golden(dtype), &m, 0, kv);
+  }
+  std::vector<float> golden_logits() const { return read_f32(golden_dir() + "/logits.f32"); }
+
+  Loaded m;
+  Json g;
+  std::vector<int> prompt;
+};
+
 }  // namespace
 
-TEST(Gpt2Golden, ConfigMatchesNanochatWindows) {
-  REQUIRE_GOLDEN();
-  Loaded m;
-  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
-  Json g = read_json(golden_dir() + "/golden.json");
+TEST_F(Gpt2Golden, ConfigMatchesNanochatWindows) {
+  ASSERT_EQ(load_golden("f32"), "ok");
   const auto& cfg = m.gpt2()->config();
   EXPECT_EQ(cfg.variant, 4u);
   EXPECT_EQ(cfg.n_kv_head, 2);
@@ -47,13 +61,9 @@ TEST(Gpt2Golden, ConfigMatchesNanochatWindows) {
   EXPECT_TRUE(m.engine->chat_format().is_chat());
 }
 
-TEST(Gpt2Golden, FullSequenceLogits) {
-  REQUIRE_GOLDEN();
-  Loaded m;
-  ASSERT_EQ(load(export_golden("f32"), &m, 0, inferpi::KvType::F32), "ok");
-  Json g = read_json(golden_dir() + "/golden.json");
-  std::vector<int> prompt = g["prompt_ids"].ints();
-  std::vector<float> want = read_f32(golden_dir() + "/logits.f32");
+TEST_F(Gpt2Golden, FullSequenceLogits) {
+  ASSERT_EQ(load_golden("f32", inferpi::KvType::F32), "ok");
+  std::vector<float> want = golden_logits();
   const int V = m.engine->info().vocab_size;
   ASSERT_EQ(want.size(), prompt.size() * V);
   std::vector<float> got(want.size());
@@ -65,13 +75,9 @@ TEST(Gpt2Golden, FullSequenceLogits) {
   EXPECT_LE(worst, 1e-4f);
 }
 
-TEST(Gpt2Golden, KvCacheChunksMatch) {
-  REQUIRE_GOLDEN();
-  Loaded m;
-  ASSERT_EQ(load(export_golden("f32"), &m, 0, inferpi::KvType::F32), "ok");
-  Json g = read_json(golden_dir() + "/golden.json");
-  std::vector<int> prompt = g["prompt_ids"].ints();
-  std::vector<float> want = read_f32(golden_dir() + "/logits.f32");
+TEST_F(Gpt2Golden, KvCacheChunksMatch) {
+  ASSERT_EQ(load_golden("f32", inferpi::KvType::F32), "ok");
+  std::vector<float> want = golden_logits();
   const int V = m.engine->info().vocab_size, n = int(prompt.size());
   for (int chunk : {1, 7, 64}) {
     m.engine->reset();
@@ -95,13 +101,9 @@ TEST(Gpt2Golden, KvCacheChunksMatch) {
 // to f16 costs (measured 3.3e-4; the f32 cache gives < 1e-4 above), and chunked prefill
 // equals one whole-sequence forward bit for bit (each row is rounded once, when stored,
 // before any token reads it).
-TEST(Gpt2Golden, F16KvCacheStaysClose) {
-  REQUIRE_GOLDEN();
-  Loaded m;
-  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
-  Json g = read_json(golden_dir() + "/golden.json");
-  std::vector<int> prompt = g["prompt_ids"].ints();
-  std::vector<float> want = read_f32(golden_dir() + "/logits.f32");
+TEST_F(Gpt2Golden, F16KvCacheStaysClose) {
+  ASSERT_EQ(load_golden("f32"), "ok");
+  std::vector<float> want = golden_logits();
   const int V = m.engine->info().vocab_size, n = int(prompt.size());
   std::vector<float> whole(want.size()), chunked(want.size());
   ASSERT_TRUE(m.engine->forward(prompt.data(), n, whole.data()));
@@ -117,24 +119,17 @@ TEST(Gpt2Golden, F16KvCacheStaysClose) {
   EXPECT_EQ(0, memcmp(whole.data(), chunked.data(), whole.size() * sizeof(float)));
 }
 
-TEST(Gpt2Golden, GreedyTokens) {
-  REQUIRE_GOLDEN();
-  Loaded m;
-  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
-  Json g = read_json(golden_dir() + "/golden.json");
+TEST_F(Gpt2Golden, GreedyTokens) {
+  ASSERT_EQ(load_golden("f32"), "ok");
   std::vector<int> want = g["greedy_ids"].ints();
   std::vector<int> got = greedy(m.engine, g["prompt_ids"].ints(), int(want.size()));
   EXPECT_EQ(got, want);
 }
 
-TEST(Gpt2Golden, F16ExportStaysClose) {
-  REQUIRE_GOLDEN();
-  Loaded m;
-  ASSERT_EQ(load(export_golden("f16"), &m), "ok");
+TEST_F(Gpt2Golden, F16ExportStaysClose) {
+  ASSERT_EQ(load_golden("f16"), "ok");
   EXPECT_STREQ(m.engine->info().dtype, "f16");
-  Json g = read_json(golden_dir() + "/golden.json");
-  std::vector<int> prompt = g["prompt_ids"].ints();
-  std::vector<float> want = read_f32(golden_dir() + "/logits.f32");
+  std::vector<float> want = golden_logits();
   std::vector<float> got(want.size());
   ASSERT_TRUE(m.engine->forward(prompt.data(), int(prompt.size()), got.data()));
   float worst = max_abs_diff(got.data(), want.data(), want.size());
@@ -151,11 +146,8 @@ TEST(Gpt2Golden, F16ExportStaysClose) {
   EXPECT_GE(same, 20);
 }
 
-TEST(Gpt2Golden, ChatCompletionIds) {
-  REQUIRE_GOLDEN();
-  Loaded m;
-  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
-  Json g = read_json(golden_dir() + "/golden.json");
+TEST_F(Gpt2Golden, ChatCompletionIds) {
+  ASSERT_EQ(load_golden("f32"), "ok");
   const Json& msgs = g["chat_completion_conversation"]["messages"];
   inferpi::ChatFormat& chat = m.engine->chat_format();
   const inferpi::Tokenizer& tok = m.engine->tokenizer();
@@ -177,11 +169,8 @@ TEST(Gpt2Golden, ChatCompletionIds) {
   EXPECT_EQ(ids, g["chat_completion_ids"].ints());
 }
 
-TEST(Gpt2Golden, RenderConversationIdsAndMask) {
-  REQUIRE_GOLDEN();
-  Loaded m;
-  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
-  Json g = read_json(golden_dir() + "/golden.json");
+TEST_F(Gpt2Golden, RenderConversationIdsAndMask) {
+  ASSERT_EQ(load_golden("f32"), "ok");
   const Json& msgs = g["render_conversation"]["messages"];
   auto& tok = static_cast<const inferpi::TiktokenTokenizer&>(m.engine->tokenizer());
   auto& fmt = static_cast<inferpi::NanochatChatFormat&>(m.engine->chat_format());
@@ -213,14 +202,11 @@ TEST(Gpt2Golden, RenderConversationIdsAndMask) {
   EXPECT_EQ(mask, g["render_conversation_mask"].ints());
 }
 
-TEST(Gpt2Golden, CalculatorToolForcesOutput) {
-  REQUIRE_GOLDEN();
-  Loaded m;
-  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
+TEST_F(Gpt2Golden, CalculatorToolForcesOutput) {
+  ASSERT_EQ(load_golden("f32"), "ok");
   inferpi::ChatFormat& chat = m.engine->chat_format();
   const inferpi::Tokenizer& tok = m.engine->tokenizer();
   // The golden conversation's tool call: <|python_start|>2+3<|python_end|> -> 5.
-  Json g = read_json(golden_dir() + "/golden.json");
   std::vector<int> conv = g["render_conversation_ids"].ints();
   int forced[16];
   int n_forced = 0;
@@ -240,10 +226,8 @@ TEST(Gpt2Golden, CalculatorToolForcesOutput) {
   EXPECT_FALSE(chat.is_stop(tok.special_id("<|python_end|>")));
 }
 
-TEST(Gpt2Golden, CalculatorToolFloatResult) {
-  REQUIRE_GOLDEN();
-  Loaded m;
-  ASSERT_EQ(load(export_golden("f32"), &m), "ok");
+TEST_F(Gpt2Golden, CalculatorToolFloatResult) {
+  ASSERT_EQ(load_golden("f32"), "ok");
   inferpi::ChatFormat& chat = m.engine->chat_format();
   const inferpi::Tokenizer& tok = m.engine->tokenizer();
   int forced[64], ids[64], n = 0;
@@ -264,8 +248,7 @@ TEST(Gpt2Golden, CalculatorToolFloatResult) {
   EXPECT_EQ(chat.on_token(tok, tok.special_id("<|python_end|>"), forced, 64), 0);
 }
 
-TEST(Gpt2Golden, RegistryDescribesTheModelFromItsHeader) {
-  REQUIRE_GOLDEN();
+TEST_F(Gpt2Golden, RegistryDescribesTheModelFromItsHeader) {
   std::vector<uint8_t> model = read_file(export_golden("f16") + "/model.bin");
   ASSERT_GE(model.size(), 4096u);
   inferpi::ModelSummary s;
