@@ -53,6 +53,7 @@ class LlamaEngine : public Engine {
   void embed_chunk(const int* tokens, int T, int pos0);
   void attention_block(int layer, int T, int pos0);
   void ffn_block(int layer, int T);
+  void add_to_residual(const Tensor& post_norm, int T);
   Status choose_context(const EngineOptions& options, const Arena& arena);
 
   LlamaConfig config_;

@@ -80,13 +80,7 @@ void LlamaEngine::attention_block(int l, int T, int pos0) {
                           scale,     s.scores,     context_};
   ops::attend_chunk(att, T);
   ops::matmul(s.xb, w.wo, s.att, T);
-  if (c.post_norms) {
-    for (int t = 0; t < T; t++) {
-      float* o = s.xb + size_t(t) * D;
-      ops::rmsnorm(o, o, w.attn_post_norm, D, c.rms_eps);
-    }
-  }
-  ops::add(s.x, s.xb, T * D);
+  add_to_residual(w.attn_post_norm, T);
 }
 
 // x += w_down(act(w_gate(xn)) * w_up(xn)), xn = norm(x); SwiGLU or GeGLU.
@@ -106,10 +100,18 @@ void LlamaEngine::ffn_block(int l, int T) {
     ops::swiglu(s.hb, s.hb2, T * F);
   }
   ops::matmul(s.xb, w.w_down, s.hb, T);
+  add_to_residual(w.ffn_post_norm, T);
+}
+
+// x += the branch output in xb, normalized first where the family has post-norms (Gemma 3).
+void LlamaEngine::add_to_residual(const Tensor& post_norm, int T) {
+  const LlamaConfig& c = config_;
+  LlamaState& s = state_;
+  const int D = c.dim;
   if (c.post_norms) {
     for (int t = 0; t < T; t++) {
       float* o = s.xb + size_t(t) * D;
-      ops::rmsnorm(o, o, w.ffn_post_norm, D, c.rms_eps);
+      ops::rmsnorm(o, o, post_norm, D, c.rms_eps);
     }
   }
   ops::add(s.x, s.xb, T * D);
