@@ -41,6 +41,15 @@ struct Builder {
     while (b.size() % a) b.push_back(0);
   }
   void zeros(size_t n) { b.insert(b.end(), n, 0); }
+
+  // A file with no tensors and one key whose value type is `type`; the value comes next.
+  static Builder one_key(const std::string& key, uint32_t type) {
+    Builder g;
+    g.header(0, 1);
+    g.str(key);
+    g.u32(type);
+    return g;
+  }
 };
 
 }  // namespace gguf_test

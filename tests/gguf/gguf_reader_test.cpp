@@ -154,39 +154,24 @@ TEST(GgufReader, RejectsCountsPastEndOfFile) {
   g.raw("abc", 3);
   g.zeros(16);
   expect_error(g.b, "truncated");
-  g = Builder();  // array with an absurd element count
-  g.header(0, 1);
-  g.str("a");
-  g.u32(9);
+  g = Builder::one_key("a", 9);  // array with an absurd element count
   g.u32(5);
   g.u64(1ull << 61);
   expect_error(g.b, "past the end");
-  g = Builder();  // array of strings with an absurd count
-  g.header(0, 1);
-  g.str("a");
-  g.u32(9);
+  g = Builder::one_key("a", 9);  // array of strings with an absurd count
   g.u32(8);
   g.u64(1ull << 61);
   expect_error(g.b, "cannot fit");
 }
 
 TEST(GgufReader, RejectsBadValues) {
-  Builder g;
-  g.header(0, 1);
-  g.str("k");
-  g.u32(13);
+  Builder g = Builder::one_key("k", 13);
   g.u32(0);
   expect_error(g.b, "unknown value type 13");
-  g = Builder();
-  g.header(0, 1);
-  g.str("k");
-  g.u32(7);
+  g = Builder::one_key("k", 7);
   g.u8(2);
   expect_error(g.b, "bool value 2");
-  g = Builder();
-  g.header(0, 1);
-  g.str("k");
-  g.u32(9);
+  g = Builder::one_key("k", 9);
   g.u32(9);
   g.u64(1);
   expect_error(g.b, "nested arrays");

@@ -16,16 +16,22 @@ std::vector<uint8_t> load(const char* name) {
   std::ifstream f(std::string(INFERPI_DTB_DIR) + "/" + name, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
 }
+// The storage configuration the kernel derives from fixture device tree `name`.
+::testing::AssertionResult config_of(const char* name, StorageBoardConfig* c) {
+  std::vector<uint8_t> blob = load(name);
+  if (blob.empty()) return ::testing::AssertionFailure() << name << ": fixture missing";
+  Fdt fdt;
+  if (Status st = fdt.init(blob.data(), blob.size()); !st)
+    return ::testing::AssertionFailure() << name << ": " << st.message();
+  if (Status st = storage_config_from_fdt(fdt, c); !st)
+    return ::testing::AssertionFailure() << name << ": " << st.message();
+  return ::testing::AssertionSuccess();
+}
 }  // namespace
 
 TEST(StorageFdt, QemuVirtEcamHost) {
-  std::vector<uint8_t> blob = load("virt-2g-4cpu.dtb");
-  ASSERT_FALSE(blob.empty());
-  Fdt fdt;
-  ASSERT_TRUE(fdt.init(blob.data(), blob.size()));
   StorageBoardConfig c;
-  Status st = storage_config_from_fdt(fdt, &c);
-  ASSERT_TRUE(st) << st.message();
+  ASSERT_TRUE(config_of("virt-2g-4cpu.dtb", &c));
   EXPECT_EQ(c.ecam_base, 0x4010000000ull);
   EXPECT_EQ(c.ecam_buses, 255);
   EXPECT_EQ(c.window.cpu_base, 0x10000000u);
@@ -36,13 +42,8 @@ TEST(StorageFdt, QemuVirtEcamHost) {
 }
 
 TEST(StorageFdt, Pi4RootComplexAndEmmc2) {
-  std::vector<uint8_t> blob = load("pi4-1gb.dtb");
-  ASSERT_FALSE(blob.empty());
-  Fdt fdt;
-  ASSERT_TRUE(fdt.init(blob.data(), blob.size()));
   StorageBoardConfig c;
-  Status st = storage_config_from_fdt(fdt, &c);
-  ASSERT_TRUE(st) << st.message();
+  ASSERT_TRUE(config_of("pi4-1gb.dtb", &c));
   EXPECT_EQ(c.ecam_base, 0u);
   // reg <0 0x7d500000> in /scb, which maps 0x7c000000 -> 0xfc000000.
   EXPECT_EQ(c.bcm2711.base, 0xfd500000u);
