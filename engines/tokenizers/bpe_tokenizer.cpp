@@ -261,11 +261,7 @@ const BpeTokenizer::Merge* BpeTokenizer::find_merge(int left, int right) const {
 Status BpeTokenizer::encode_piece(const uint8_t* p, size_t n, int* out, int cap, int* count) const {
   if (ignore_merges_) {  // Llama-3: a piece that is a whole token is emitted as is
     int id = find_token(p, n);
-    if (id >= 0) {
-      if (*count >= cap) return Status::error("tokenizer: more than %d tokens", cap);
-      out[(*count)++] = id;
-      return Status::ok();
-    }
+    if (id >= 0) return push_token(id, out, cap, count);
   }
   int n_sym = 0;
   for (size_t i = 0; i < n; i++) symbols_[n_sym++] = byte_token_[p[i]];
@@ -337,9 +333,7 @@ Status BpeTokenizer::encode_split(const SpecialSplitter& splitter, const char* t
   auto emit = [](void* c, int id, const char* t, size_t n) -> Status {
     Ctx& x = *static_cast<Ctx*>(c);
     if (id < 0) return x.self->encode_plain(t, n, x.out, x.cap, x.count);
-    if (*x.count >= x.cap) return Status::error("tokenizer: more than %d tokens", x.cap);
-    x.out[(*x.count)++] = id;
-    return Status::ok();
+    return push_token(id, x.out, x.cap, x.count);
   };
   return splitter.split(text, len, match, &ctx, emit, &ctx);
 }

@@ -38,4 +38,11 @@ class SpecialSplitter {
   int32_t* owner_ = nullptr;  // per text byte: -1 free, -2 inside a match, else the id
 };
 
+// Appends token `id` to out[*count] (capacity cap): the emit step every tokenizer shares.
+inline Status push_token(int id, int* out, int cap, int* count) {
+  if (*count >= cap) return Status::error("tokenizer: more than %d tokens", cap);
+  out[(*count)++] = id;
+  return Status::ok();
+}
+
 }  // namespace inferpi

@@ -243,16 +243,14 @@ Status SpmTokenizer::encode_segment(const char* text, size_t len, bool prefix, i
     const Symbol& sym = symbols_[s];
     int id = lookup(work_ + sym.start, size_t(sym.len));
     if (id >= 0) {
-      if (n >= cap) return Status::error("tokenizer: more than %d tokens", cap);
-      out[n++] = id;
+      INFERPI_TRY(push_token(id, out, cap, &n));
       continue;
     }
     for (int b = 0; b < sym.len; b++) {  // byte fallback
       int bid = byte_id_[uint8_t(work_[sym.start + b])];
       if (bid < 0) bid = unk_id_;
       if (bid < 0) return Status::error("tokenizer: no byte or <unk> token for a character");
-      if (n >= cap) return Status::error("tokenizer: more than %d tokens", cap);
-      out[n++] = bid;
+      INFERPI_TRY(push_token(bid, out, cap, &n));
     }
   }
   *count = n;
@@ -324,10 +322,8 @@ Status SpmTokenizer::encode_split(const SpecialSplitter& splitter, const char* t
   auto emit = [](void* c, int id, const char* t, size_t n) -> Status {
     Ctx& x = *static_cast<Ctx*>(c);
     if (id >= 0) {
-      if (*x.count >= x.cap) return Status::error("tokenizer: more than %d tokens", x.cap);
-      x.out[(*x.count)++] = id;
       x.prev_special = true;
-      return Status::ok();
+      return push_token(id, x.out, x.cap, x.count);
     }
     int k = 0;
     INFERPI_TRY(x.self->encode_text(t, n, x.self->add_dummy_prefix_ && x.prev_special,
