@@ -439,16 +439,24 @@ const TensorInfo* GgufFile::find_tensor(const char* name) const {
 }
 
 namespace {
-bool type_error(Status* st, const char* key, ValueType got, const char* want) {
-  if (st) *st = Status::error("metadata %s has type %s, want %s", key, value_type_name(got), want);
-  return false;
+// The key's value when its type passes `ok`; nullptr when the key is absent, or (with the
+// error in *st) when its type does not pass, so every typed getter reports the same way.
+const KeyValue* find_typed(const GgufFile& f, const char* key, bool (*ok)(ValueType),
+                           const char* want, Status* st) {
+  const KeyValue* kv = f.find(key);
+  if (kv && !ok(kv->type)) {
+    if (st) {
+      *st = Status::error("metadata %s has type %s, want %s", key, value_type_name(kv->type), want);
+    }
+    return nullptr;
+  }
+  return kv;
 }
 }  // namespace
 
 bool GgufFile::get_uint(const char* key, uint64_t* out, Status* st) const {
-  const KeyValue* kv = find(key);
+  const KeyValue* kv = find_typed(*this, key, is_int_type, "an integer", st);
   if (!kv) return false;
-  if (!is_int_type(kv->type)) return type_error(st, key, kv->type, "an integer");
   int64_t v = read_int(kv->type, kv->value);
   if (kv->type == ValueType::U64) {
     *out = load_le64(kv->value);
@@ -463,37 +471,33 @@ bool GgufFile::get_uint(const char* key, uint64_t* out, Status* st) const {
 }
 
 bool GgufFile::get_float(const char* key, double* out, Status* st) const {
-  const KeyValue* kv = find(key);
-  if (!kv) return false;
-  if (scalar_size(uint32_t(kv->type)) == 0 || kv->type == ValueType::BOOL) {
-    return type_error(st, key, kv->type, "a number");
-  }
-  *out = read_float(kv->type, kv->value);
-  return true;
+  auto is_number = [](ValueType t) {
+    return scalar_size(uint32_t(t)) != 0 && t != ValueType::BOOL;
+  };
+  const KeyValue* kv = find_typed(*this, key, is_number, "a number", st);
+  if (kv) *out = read_float(kv->type, kv->value);
+  return kv != nullptr;
 }
 
 bool GgufFile::get_bool(const char* key, bool* out, Status* st) const {
-  const KeyValue* kv = find(key);
-  if (!kv) return false;
-  if (kv->type != ValueType::BOOL) return type_error(st, key, kv->type, "bool");
-  *out = kv->value[0] != 0;
-  return true;
+  auto is_bool = [](ValueType t) { return t == ValueType::BOOL; };
+  const KeyValue* kv = find_typed(*this, key, is_bool, "bool", st);
+  if (kv) *out = kv->value[0] != 0;
+  return kv != nullptr;
 }
 
 bool GgufFile::get_string(const char* key, Str* out, Status* st) const {
-  const KeyValue* kv = find(key);
-  if (!kv) return false;
-  if (kv->type != ValueType::STRING) return type_error(st, key, kv->type, "string");
-  *out = kv->string;
-  return true;
+  auto is_string = [](ValueType t) { return t == ValueType::STRING; };
+  const KeyValue* kv = find_typed(*this, key, is_string, "string", st);
+  if (kv) *out = kv->string;
+  return kv != nullptr;
 }
 
 bool GgufFile::get_array(const char* key, Array* out, Status* st) const {
-  const KeyValue* kv = find(key);
-  if (!kv) return false;
-  if (kv->type != ValueType::ARRAY) return type_error(st, key, kv->type, "array");
-  *out = kv->array;
-  return true;
+  auto is_array = [](ValueType t) { return t == ValueType::ARRAY; };
+  const KeyValue* kv = find_typed(*this, key, is_array, "array", st);
+  if (kv) *out = kv->array;
+  return kv != nullptr;
 }
 
 Status summarize_head(const uint8_t* head, size_t size, HeadSummary* out) {
