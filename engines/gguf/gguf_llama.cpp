@@ -1,5 +1,6 @@
 #include "engines/gguf/gguf_llama.h"
 
+#include "engines/core/byte_index.h"
 #include "engines/core/engine.h"
 #include "engines/gguf/gguf_families.h"
 #include "engines/tokenizers/bpe_tokenizer.h"
@@ -290,25 +291,6 @@ bool gpt2_decode(const Str& s, uint8_t* out, size_t* n) {
   return true;
 }
 
-uint32_t hash_bytes(const char* p, size_t n) {
-  uint32_t h = 2166136261u;  // FNV-1a
-  for (size_t i = 0; i < n; i++) h = (h ^ uint8_t(p[i])) * 16777619u;
-  return h;
-}
-
-struct TextIndex {  // token text (GGUF alphabet) → id; open addressing, slots hold id + 1
-  const Str* texts;
-  uint32_t* slots;
-  uint32_t mask;
-  int find(const char* p, size_t n) const {
-    for (uint32_t h = hash_bytes(p, n) & mask;; h = (h + 1) & mask) {
-      if (!slots[h]) return -1;
-      const Str& t = texts[slots[h] - 1];
-      if (t.size == n && memcmp(t.data, p, n) == 0) return int(slots[h] - 1);
-    }
-  }
-};
-
 // tokenizer.ggml.pre → our PreTokenizer id (docs/formats.md §6.11 lists the families).
 bool pre_tokenizer_id(const Str& pre, uint32_t* id) {
   static const struct {
@@ -374,24 +356,22 @@ Status bpe_tokenizer_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& a
   uint8_t* buf = arena.alloc_array<uint8_t>(cap);
   if (!buf) return Status::error("out of memory for the vocabulary (%zu KB)", cap >> 10);
   const Arena::Mark scratch = arena.mark();  // the text index is dropped after building
-  uint32_t n_slots = 1;
-  while (n_slots < 2 * V) n_slots <<= 1;
   Str* texts = arena.alloc_array<Str>(size_t(V));
-  uint32_t* slots = arena.alloc_array<uint32_t>(n_slots);
+  ByteIndex index;
   char* joined = arena.alloc_array<char>(1024);
-  if (!texts || !slots || !joined) return Status::error("out of memory indexing the vocabulary");
-  memset(slots, 0, size_t(n_slots) * 4);
-  TextIndex index{texts, slots, n_slots - 1};
+  if (!texts || !index.init(uint32_t(V), arena) || !joined) {
+    return Status::error("out of memory indexing the vocabulary");
+  }
+  auto text_of = [texts](int id, size_t* n) {
+    *n = texts[id].size;
+    return texts[id].data;
+  };
 
   size_t pos = 64;
   StringCursor cur(tokens);
   for (uint64_t i = 0; i < V && cur.next(&texts[i]); i++) {
     const Str& t = texts[i];
-    if (index.find(t.data, t.size) < 0) {  // the first id of a text wins
-      uint32_t h = hash_bytes(t.data, t.size) & index.mask;
-      while (slots[h]) h = (h + 1) & index.mask;
-      slots[h] = uint32_t(i + 1);
-    }
+    if (index.find(t.data, t.size, text_of) < 0) index.insert(t.data, t.size, uint32_t(i));
     // Normal and user-defined tokens are text; control and unknown ones are special
     // (parse_special); unused padding and byte tokens are neither. End-of-generation texts
     // are control whatever the file says, as llama.cpp forces them.
@@ -419,10 +399,11 @@ Status bpe_tokenizer_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& a
     size_t sp = 1;  // "left right", split at the first space after position 0
     while (sp < m.size && m.data[sp] != ' ') sp++;
     if (sp >= m.size || m.size > 1024) continue;
-    int a = index.find(m.data, sp), b = index.find(m.data + sp + 1, m.size - sp - 1);
+    int a = index.find(m.data, sp, text_of),
+        b = index.find(m.data + sp + 1, m.size - sp - 1, text_of);
     memcpy(joined, m.data, sp);
     memcpy(joined + sp, m.data + sp + 1, m.size - sp - 1);
-    int r = index.find(joined, m.size - 1);
+    int r = index.find(joined, m.size - 1, text_of);
     if (a < 0 || b < 0 || r < 0) continue;  // a merge whose parts are not tokens is unusable
     uint32_t triple[3] = {uint32_t(a), uint32_t(b), uint32_t(r)};
     memcpy(buf + pos, triple, 12);

@@ -129,11 +129,6 @@ size_t split_qwen2(const char* text, size_t len, size_t pos, int max_digits) {
 
 // ---- loading --------------------------------------------------------------------------------
 
-static uint32_t hash_bytes(const uint8_t* p, size_t n) {
-  uint32_t h = 2166136261u;  // FNV-1a
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-  return h;
-}
 static uint32_t hash_pair(int a, int b) {
   return (uint32_t(a) * 0x9E3779B1u) ^ (uint32_t(b) * 0x85EBCA77u + 0x165667B1u);
 }
@@ -164,20 +159,17 @@ Status BpeTokenizer::load(const uint8_t* data, size_t size, int vocab_size, Aren
   if (bos_ >= vocab_size_) bos_ = -1;
   if (eos_ >= vocab_size_) eos_ = -1;
 
-  uint32_t table_size = 1;
-  while (table_size < 2 * n_tokens) table_size <<= 1;
   uint32_t merge_size = 1;
   while (merge_size < 2 * n_merges + 2) merge_size <<= 1;
   tokens_ = arena.alloc_array<Token>(n_tokens);
-  token_table_ = static_cast<uint32_t*>(arena.alloc_zeroed(size_t(table_size) * 4));
   merges_ = arena.alloc_array<Merge>(merge_size);
   added_ = arena.alloc_array<int>(n_tokens);
   specials_ = arena.alloc_array<int>(n_tokens);
   symbols_ = arena.alloc_array<int>(kMaxPieceBytes);
-  if (!tokens_ || !token_table_ || !merges_ || !added_ || !specials_ || !symbols_) {
+  if (!tokens_ || !token_index_.init(n_tokens, arena) || !merges_ || !added_ || !specials_ ||
+      !symbols_) {
     return Status::error("tokenizer.bin: out of memory for %u tokens", n_tokens);
   }
-  token_mask_ = table_size - 1;
   merge_mask_ = merge_size - 1;
   for (uint32_t i = 0; i < merge_size; i++) merges_[i].left = -1;
   for (int& b : byte_token_) b = -1;
@@ -203,9 +195,7 @@ Status BpeTokenizer::load(const uint8_t* data, size_t size, int vocab_size, Aren
       byte_token_[tokens_[i].bytes[0]] = int(i);
     }
     if ((type == kNormal || type == kUserDefined) && n > 0 && find_token(tokens_[i].bytes, n) < 0) {
-      uint32_t h = hash_bytes(tokens_[i].bytes, n) & token_mask_;
-      while (token_table_[h]) h = (h + 1) & token_mask_;
-      token_table_[h] = i + 1;
+      token_index_.insert(tokens_[i].bytes, n, i);
     }
   }
   if ((size - pos) / 12 != n_merges || (size - pos) % 12) {
@@ -238,13 +228,10 @@ Status BpeTokenizer::load(const uint8_t* data, size_t size, int vocab_size, Aren
 }
 
 int BpeTokenizer::find_token(const uint8_t* bytes, size_t len) const {
-  uint32_t h = hash_bytes(bytes, len) & token_mask_;
-  while (uint32_t slot = token_table_[h]) {
-    const Token& t = tokens_[slot - 1];
-    if (t.len == len && memcmp(t.bytes, bytes, len) == 0) return int(slot - 1);
-    h = (h + 1) & token_mask_;
-  }
-  return -1;
+  return token_index_.find(bytes, len, [this](int id, size_t* n) {
+    *n = tokens_[id].len;
+    return tokens_[id].bytes;
+  });
 }
 
 const BpeTokenizer::Merge* BpeTokenizer::find_merge(int left, int right) const {

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engines/core/byte_index.h"
 #include "engines/core/tokenizer.h"
 #include "engines/tokenizers/special_split.h"
 #include "runtime/core/arena.h"
@@ -67,8 +68,7 @@ class BpeTokenizer final : public Tokenizer {
   bool ignore_merges_ = false;
   Token* tokens_ = nullptr;
   int byte_token_[256] = {};
-  uint32_t* token_table_ = nullptr;  // open addressing over token bytes: id + 1, 0 = empty
-  uint32_t token_mask_ = 0;
+  ByteIndex token_index_;    // token bytes -> id
   Merge* merges_ = nullptr;  // open addressing over pairs, left = -1 when empty
   uint32_t merge_mask_ = 0;
   int* added_ = nullptr;  // user-defined tokens, longest first

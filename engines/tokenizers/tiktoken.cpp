@@ -129,12 +129,6 @@ size_t split_nanochat(const char* s, size_t len, size_t pos) {
 
 namespace {
 
-uint32_t hash_bytes(const uint8_t* p, size_t n) {
-  uint32_t h = 2166136261u;  // FNV-1a
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-  return h;
-}
-
 struct Reader {
   const uint8_t* data;
   size_t size;
@@ -184,12 +178,9 @@ Status TiktokenTokenizer::load(const uint8_t* data, size_t size, Arena& arena) {
   n_ranks_ = int(n_ranks);
   n_specials_ = int(n_specials);
   tokens_ = arena.alloc_array<Token>(vocab);
-  uint32_t table_size = 1;
-  while (table_size < n_ranks * 2) table_size <<= 1;
-  table_ = static_cast<uint32_t*>(arena.alloc_zeroed(size_t(table_size) * 4));
   parts_ = arena.alloc_array<Part>(kMaxPieceBytes + 1);
-  if (!tokens_ || !table_ || !parts_) return Status::error("tokenizer: out of memory");
-  table_mask_ = table_size - 1;
+  if (!tokens_ || !rank_index_.init(n_ranks, arena) || !parts_)
+    return Status::error("tokenizer: out of memory");
   for (uint32_t i = 0; i < vocab; i++) tokens_[i] = {nullptr, 0};
 
   for (uint32_t id = 0; id < n_ranks; id++) {
@@ -203,9 +194,7 @@ Status TiktokenTokenizer::load(const uint8_t* data, size_t size, Arena& arena) {
     }
     if (rank_of(bytes, n) >= 0) return Status::error("tokenizer.bin: token %u is a duplicate", id);
     tokens_[id] = {bytes, n};
-    uint32_t slot = hash_bytes(bytes, n) & table_mask_;
-    while (table_[slot]) slot = (slot + 1) & table_mask_;
-    table_[slot] = id + 1;
+    rank_index_.insert(bytes, n, id);
   }
   for (uint32_t i = 0; i < n_specials; i++) {
     uint32_t id, n;
@@ -225,13 +214,10 @@ Status TiktokenTokenizer::load(const uint8_t* data, size_t size, Arena& arena) {
 }
 
 int TiktokenTokenizer::rank_of(const uint8_t* bytes, size_t len) const {
-  uint32_t slot = hash_bytes(bytes, len) & table_mask_;
-  while (uint32_t e = table_[slot]) {
-    const Token& t = tokens_[e - 1];
-    if (t.len == len && memcmp(t.bytes, bytes, len) == 0) return int(e - 1);
-    slot = (slot + 1) & table_mask_;
-  }
-  return -1;
+  return rank_index_.find(bytes, len, [this](int id, size_t* n) {
+    *n = tokens_[id].len;
+    return tokens_[id].bytes;
+  });
 }
 
 int TiktokenTokenizer::special_id(const char* text) const {

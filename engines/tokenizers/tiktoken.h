@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engines/core/byte_index.h"
 #include "engines/core/tokenizer.h"
 #include "runtime/core/arena.h"
 #include "runtime/core/status.h"
@@ -61,9 +62,8 @@ class TiktokenTokenizer final : public Tokenizer {
   int vocab_size_ = 0;
   int n_ranks_ = 0;
   int n_specials_ = 0;
-  Token* tokens_ = nullptr;    // [vocab_size_]; specials hold their names
-  uint32_t* table_ = nullptr;  // open addressing over ranks: id + 1, 0 = empty
-  uint32_t table_mask_ = 0;
+  Token* tokens_ = nullptr;        // [vocab_size_]; specials hold their names
+  ByteIndex rank_index_;           // token bytes -> rank
   mutable Part* parts_ = nullptr;  // BPE scratch [kMaxPieceBytes + 1]
   int bos_ = -1;
   int assistant_end_ = -1;
