@@ -457,11 +457,7 @@ __attribute__((noinline)) void k_rows(const Tensor& W, const Acts& a, float* out
 
 template <DType T>
 void rows_k(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
-  if (a.n >= 4) {
-    k_rows<T, true>(W, a, out, os, r0, r1);
-  } else {
-    k_rows<T, false>(W, a, out, os, r0, r1);
-  }
+  by_token_tiles(a.n, [&](auto tiled) { k_rows<T, tiled>(W, a, out, os, r0, r1); });
 }
 
 }  // namespace

@@ -525,11 +525,7 @@ __attribute__((noinline)) void quant_rows(const Tensor& W, const Acts& a, float*
 
 template <bool kQ4>
 void rows_quant(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, int64_t r1) {
-  if (a.n >= 4) {
-    quant_rows<kQ4, true>(W, a, out, os, r0, r1);
-  } else {
-    quant_rows<kQ4, false>(W, a, out, os, r0, r1);
-  }
+  by_token_tiles(a.n, [&](auto tiled) { quant_rows<kQ4, tiled>(W, a, out, os, r0, r1); });
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 // Every kernel computes rows [r0, r1) for tokens [0, n): out[t * out_stride + r].
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "engines/core/tensor.h"
 
@@ -35,6 +36,17 @@ struct Acts {
 
 using RowsFn = void (*)(const Tensor& W, const Acts& a, float* out, int64_t out_stride, int64_t r0,
                         int64_t r1);
+
+// Calls rows(std::true_type) when there are 4 or more tokens (the kernels' 4-token tiles pay
+// off) and rows(std::false_type) otherwise: the one place the quantized kernels choose.
+template <typename F>
+inline void by_token_tiles(int n_tokens, F rows) {
+  if (n_tokens >= 4) {
+    rows(std::true_type{});
+  } else {
+    rows(std::false_type{});
+  }
+}
 
 // The kernels one set (scalar or NEON) has for each weight type; nullptr = none.
 struct RowKernelSet {
