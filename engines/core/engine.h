@@ -87,6 +87,11 @@ class Engine {
     (void)n;
     return Status::error("this engine cannot skip positions");
   }
+
+ protected:
+  // forward()'s input check, the same for every engine: at least one token, room for all of
+  // them in the context, every id inside the vocabulary.
+  Status check_forward_input(const int* tokens, int n, int vocab_size) const;
 };
 
 // The registry picks the engine for a model file from its magic/header. Adding an engine

@@ -34,15 +34,7 @@ void rope_neg(float* head, const float* cos_t, const float* sin_t, int head_dim)
 // ---- the forward pass (docs/nanochat.md §3) -------------------------------------------
 
 Status Gpt2Engine::forward(const int* tokens, int n, float* all_logits) {
-  if (n <= 0) return Status::error("forward: no tokens");
-  if (n > ctx_ - pos_) {
-    return Status::error("context full: %d + %d tokens exceed the %d-token context", pos_, n, ctx_);
-  }
-  for (int i = 0; i < n; i++) {
-    if (tokens[i] < 0 || tokens[i] >= cfg_.vocab_size) {
-      return Status::error("forward: token id %d outside the vocabulary", tokens[i]);
-    }
-  }
+  INFERPI_TRY(check_forward_input(tokens, n, cfg_.vocab_size));
   for (int done = 0; done < n; done += kChunk) {
     int m = n - done < kChunk ? n - done : kChunk;
     forward_chunk(tokens + done, m,

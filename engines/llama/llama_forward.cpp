@@ -143,16 +143,7 @@ void LlamaEngine::forward_chunk(const int* tokens, int T, int pos0, float* chunk
 }
 
 Status LlamaEngine::forward(const int* tokens, int n, float* all_logits) {
-  if (n <= 0) return Status::error("forward: no tokens");
-  if (n > context_ - pos_) {
-    return Status::error("context full: %d tokens in the cache + %d new > %d", pos_, n, context_);
-  }
-  for (int i = 0; i < n; i++) {
-    if (tokens[i] < 0 || tokens[i] >= config_.vocab_size) {
-      return Status::error("token id %d outside the vocabulary (0..%d)", tokens[i],
-                           config_.vocab_size - 1);
-    }
-  }
+  INFERPI_TRY(check_forward_input(tokens, n, config_.vocab_size));
   for (int t0 = 0; t0 < n; t0 += kChunk) {
     int T = n - t0 < kChunk ? n - t0 : kChunk;
     float* chunk_logits =
