@@ -28,7 +28,6 @@ thresholds; every other family and type passes either way.
 Prints "SKIP: <reason>" and exits 0 when the peer cannot run.
 """
 import os
-import shutil
 import subprocess
 import sys
 
@@ -55,10 +54,7 @@ def compare_ids(label, model_dir, vocab, prompt_ids, text_ids):
 
 
 def main():
-    if not shutil.which("node"):
-        peer.skip("node is not installed (tools/setup installs nodejs)")
-    if not os.path.exists(os.path.join(HERE, "node_modules", "node-llama-cpp")):
-        peer.skip("node-llama-cpp is not installed in tests/peer (run tools/setup)")
+    peer.require_node_package(HERE, "node-llama-cpp")
     os.makedirs(peer.WORK, exist_ok=True)
     models = []
     for name in SPECS:
@@ -94,11 +90,7 @@ def main():
                             "--model_dir", hf, "--output_dir", out, "--dtype", dtype,
                             "--format", "gguf"], check=True, capture_output=True)
             compare_ids(f"HF {case} -> gguf {dtype}", out, V, prompt, text_ids)
-    if peer.failures:
-        print(f"{len(peer.failures)} peer checks failed: {peer.failures}")
-        return 1
-    print("all family peer checks passed")
-    return 0
+    return peer.finish("family peer checks")
 
 
 if __name__ == "__main__":

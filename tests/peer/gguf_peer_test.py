@@ -14,7 +14,6 @@ Prints "SKIP: <reason>" and exits 0 when the peer cannot run (CTest marks it ski
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -24,6 +23,7 @@ import numpy as np
 INFERPI, SRC, SHARED, WORK = (sys.argv[1:5] + [""] * 4)[:4]
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from pylib import gguf_writer as gw, quant, random_models  # noqa: E402
+from peer_checks import check, failures, finish, require_node_package, skip  # noqa: E402,F401
 
 PEER_DIR = os.path.join(SRC, "tests", "peer")
 TRICKY = ["Hello world", " leading space", "two  spaces and trailing ", "tabs\tand\nnew\nlines\n\n",
@@ -31,17 +31,11 @@ TRICKY = ["Hello world", " leading space", "two  spaces and trailing ", "tabs\ta
           "<s> and </s> stay text", "\u2581already\u2581marked", "a", "The LORD said unto Moses,",
           "\u00a0no-break\u00a0space", "x" * 40]
 PROMPT = "In the beginning God created the heaven and the earth. And the"
-failures = []
 # A greedy split or a top-1 difference where our two candidates' logits are closer than
 # TIE × (std of the logits at that position) is a rounding tie (quantized files only: the two
 # implementations round activations and accumulate in different orders, which moves logits
 # by about 1% of their spread).
 TIE = 0.03
-
-
-def skip(reason):
-    print(f"SKIP: {reason}")
-    sys.exit(0)
 
 
 def peer(request):
@@ -102,12 +96,6 @@ def check_top1(label, model_dir, ids, vocab, theirs, quantized):
         detail += " (need 95%)"
     check(f"{label} top-1", ok, detail)
 
-
-def check(name, cond, detail):
-    status = "ok  " if cond else "FAIL"
-    print(f"{status} {name}: {detail}")
-    if not cond:
-        failures.append(name)
 
 
 def compare(label, model_dir, quantized, vocab, text_ids):
@@ -262,10 +250,7 @@ def random_kquant_model(path):
 
 
 def main():
-    if not shutil.which("node"):
-        skip("node is not installed (tools/setup installs nodejs)")
-    if not os.path.exists(os.path.join(PEER_DIR, "node_modules", "node-llama-cpp")):
-        skip("node-llama-cpp is not installed in tests/peer (run tools/setup)")
+    require_node_package(PEER_DIR, "node-llama-cpp")
     os.makedirs(WORK, exist_ok=True)
     models = []  # (label, dir, quantized, vocab)
     for arch in ("llama", "qwen2"):
@@ -301,11 +286,7 @@ def main():
     for label, d, quantized, V in models:
         ids = ([1] + our_tokens(d, text))[:256]
         compare(label, d, quantized, V, ids)
-    if failures:
-        print(f"{len(failures)} peer checks failed: {failures}")
-        return 1
-    print("all peer checks passed")
-    return 0
+    return finish("peer checks")
 
 
 if __name__ == "__main__":

@@ -33,10 +33,10 @@ import numpy as np
 INFERPI, SRC, WORK = sys.argv[1:4]
 sys.path.insert(0, os.path.join(SRC, "tools"))
 from pylib import gguf_writer as gw, quant, random_models  # noqa: E402
+from peer_checks import check, finish, require_node_package, skip  # noqa: E402
 
 PEER_DIR = os.path.join(SRC, "tests", "peer")
 TEMPLATES = os.path.join(SRC, "tests", "fixtures", "chat_templates")
-failures = []
 
 TRICKY = [
     "Hello world", " leading space", "two  spaces and trailing ", "   ", "        eight",
@@ -58,17 +58,6 @@ TRAIN_TEXT = ("In the beginning God created the heaven and the earth. And God sa
 SYSTEM = "You are a concise assistant."
 TURNS = ["What is the capital of France?", "Paris.", "And of Japan?", "Tokyo.",
          "Thanks! Which city is bigger?"]
-
-
-def skip(reason):
-    print(f"SKIP: {reason}")
-    sys.exit(0)
-
-
-def check(name, cond, detail):
-    print(f"{'ok  ' if cond else 'FAIL'} {name}: {detail}")
-    if not cond:
-        failures.append(name)
 
 
 def node(script, request):
@@ -270,10 +259,7 @@ def check_thinking_display(V, vocab, template):
 
 
 def main():
-    if not shutil.which("node"):
-        skip("node is not installed (tools/setup installs nodejs)")
-    if not os.path.exists(os.path.join(PEER_DIR, "node_modules", "@huggingface", "jinja")):
-        skip("@huggingface/jinja is not installed in tests/peer (run tools/setup)")
+    require_node_package(PEER_DIR, "@huggingface/jinja")
     have_llama = os.path.exists(os.path.join(PEER_DIR, "node_modules", "node-llama-cpp"))
     if not have_llama:
         print("note: node-llama-cpp absent: llama.cpp tokenization checks skipped")
@@ -300,11 +286,7 @@ def main():
         check_templates(label, d, template, specials, have_llama, think)
         if think:
             check_thinking_display(V, vocab, template)
-    if failures:
-        print(f"{len(failures)} checks failed: {failures}")
-        return 1
-    print("all tokenizer and template checks passed")
-    return 0
+    return finish("tokenizer and template checks")
 
 
 if __name__ == "__main__":
