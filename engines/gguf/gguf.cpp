@@ -420,22 +420,27 @@ Status GgufFile::parse(const uint8_t* data, size_t size, Arena& arena) {
   return Status::ok();
 }
 
+namespace {
+// Binary search of `by_name` (indexes into items, sorted by name_of(item)) for `name`.
+template <typename Item, typename NameOf>
+const Item* find_sorted(const Item* items, const uint32_t* by_name, size_t n, const char* name,
+                        NameOf name_of) {
+  Str k{name, strlen(name)};
+  const uint32_t* it = std::lower_bound(by_name, by_name + n, k, [&](uint32_t i, const Str& s) {
+    return compare(name_of(items[i]), s) < 0;
+  });
+  if (it == by_name + n || compare(name_of(items[*it]), k) != 0) return nullptr;
+  return &items[*it];
+}
+}  // namespace
+
 const KeyValue* GgufFile::find(const char* key) const {
-  Str k{key, strlen(key)};
-  const uint32_t* it =
-      std::lower_bound(kv_by_key_, kv_by_key_ + n_kv_, k,
-                       [&](uint32_t i, const Str& s) { return compare(kvs_[i].key, s) < 0; });
-  if (it == kv_by_key_ + n_kv_ || compare(kvs_[*it].key, k) != 0) return nullptr;
-  return &kvs_[*it];
+  return find_sorted(kvs_, kv_by_key_, n_kv_, key, [](const KeyValue& kv) { return kv.key; });
 }
 
 const TensorInfo* GgufFile::find_tensor(const char* name) const {
-  Str k{name, strlen(name)};
-  const uint32_t* it =
-      std::lower_bound(tensor_by_name_, tensor_by_name_ + n_tensors_, k,
-                       [&](uint32_t i, const Str& s) { return compare(tensors_[i].name, s) < 0; });
-  if (it == tensor_by_name_ + n_tensors_ || compare(tensors_[*it].name, k) != 0) return nullptr;
-  return &tensors_[*it];
+  return find_sorted(tensors_, tensor_by_name_, n_tensors_, name,
+                     [](const TensorInfo& t) { return t.name; });
 }
 
 namespace {
