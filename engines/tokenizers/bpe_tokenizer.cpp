@@ -307,22 +307,15 @@ Status BpeTokenizer::encode_plain(const char* text, size_t len, int* out, int ca
 Status BpeTokenizer::encode_split(const SpecialSplitter& splitter, const char* text, size_t len,
                                   int* out, int cap, int* count) const {
   *count = 0;
-  struct Ctx {
-    const BpeTokenizer* self;
-    int* out;
-    int cap;
-    int* count;
-  } ctx{this, out, cap, count};
-  auto match = [](const void* c, int id, const char* t, size_t n, size_t pos) -> size_t {
-    const Token& tk = static_cast<const Ctx*>(c)->self->tokens_[id];
+  auto match = [this](int id, const char* t, size_t n, size_t pos) -> size_t {
+    const Token& tk = tokens_[id];
     return tk.len <= n - pos && memcmp(t + pos, tk.bytes, tk.len) == 0 ? tk.len : 0;
   };
-  auto emit = [](void* c, int id, const char* t, size_t n) -> Status {
-    Ctx& x = *static_cast<Ctx*>(c);
-    if (id < 0) return x.self->encode_plain(t, n, x.out, x.cap, x.count);
-    return push_token(id, x.out, x.cap, x.count);
+  auto emit = [&](int id, const char* t, size_t n) -> Status {
+    if (id < 0) return encode_plain(t, n, out, cap, count);
+    return push_token(id, out, cap, count);
   };
-  return splitter.split(text, len, match, &ctx, emit, &ctx);
+  return splitter.split(text, len, match, emit);
 }
 
 Status BpeTokenizer::encode(const char* text, size_t len, int* out, int cap, int* count) const {

@@ -31,6 +31,17 @@ class SpecialSplitter {
 
   Status split(const char* text, size_t len, MatchFn match, const void* match_ctx, EmitFn emit,
                void* emit_ctx) const;
+  // The same with callables: match(id, text, len, pos) -> size_t, emit(id, text, len) -> Status.
+  template <typename Match, typename Emit>
+  Status split(const char* text, size_t len, const Match& match, Emit& emit) const {
+    auto call_match = [](const void* m, int id, const char* t, size_t n, size_t pos) -> size_t {
+      return (*static_cast<const Match*>(m))(id, t, n, pos);
+    };
+    auto call_emit = [](void* e, int id, const char* t, size_t n) -> Status {
+      return (*static_cast<Emit*>(e))(id, t, n);
+    };
+    return split(text, len, call_match, &match, call_emit, &emit);
+  }
 
  private:
   const int* ids_ = nullptr;

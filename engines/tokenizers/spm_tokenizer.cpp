@@ -296,19 +296,12 @@ Status SpmTokenizer::encode_text(const char* text, size_t len, bool prefix, int*
 Status SpmTokenizer::encode_split(const SpecialSplitter& splitter, const char* text, size_t len,
                                   int* out, int cap, int* count) const {
   *count = 0;
-  struct Ctx {
-    const SpmTokenizer* self;
-    int* out;
-    int cap;
-    int* count;
-    bool prev_special;  // llama.cpp: the text after a token fragment gets the prefix space
-  } ctx{this, out, cap, count, true};
+  bool prev_special = true;  // llama.cpp: the text after a token fragment gets the prefix space
   // Pieces store U+2581 as a space; in typed text a piece's space is the character U+2581.
-  auto match = [](const void* c, int id, const char* t, size_t n, size_t pos) -> size_t {
-    const SpmTokenizer& self = *static_cast<const Ctx*>(c)->self;
-    const uint8_t* p = self.text_[id];
+  auto match = [this](int id, const char* t, size_t n, size_t pos) -> size_t {
+    const uint8_t* p = text_[id];
     size_t q = pos;
-    for (uint32_t i = 0; i < self.len_[id]; i++) {
+    for (uint32_t i = 0; i < len_[id]; i++) {
       if (p[i] == ' ') {
         if (n - q < 3 || memcmp(t + q, "\xe2\x96\x81", 3) != 0) return 0;
         q += 3;
@@ -319,20 +312,19 @@ Status SpmTokenizer::encode_split(const SpecialSplitter& splitter, const char* t
     }
     return q - pos;
   };
-  auto emit = [](void* c, int id, const char* t, size_t n) -> Status {
-    Ctx& x = *static_cast<Ctx*>(c);
+  auto emit = [&](int id, const char* t, size_t n) -> Status {
     if (id >= 0) {
-      x.prev_special = true;
-      return push_token(id, x.out, x.cap, x.count);
+      prev_special = true;
+      return push_token(id, out, cap, count);
     }
     int k = 0;
-    INFERPI_TRY(x.self->encode_text(t, n, x.self->add_dummy_prefix_ && x.prev_special,
-                                    x.out + *x.count, x.cap - *x.count, &k));
-    *x.count += k;
-    x.prev_special = false;
+    INFERPI_TRY(
+        encode_text(t, n, add_dummy_prefix_ && prev_special, out + *count, cap - *count, &k));
+    *count += k;
+    prev_special = false;
     return Status::ok();
   };
-  return splitter.split(text, len, match, &ctx, emit, &ctx);
+  return splitter.split(text, len, match, emit);
 }
 
 Status SpmTokenizer::encode(const char* text, size_t len, int* out, int cap, int* count) const {
