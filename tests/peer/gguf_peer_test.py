@@ -176,9 +176,6 @@ def random_kquant_model(path):
     pieces, scores, types = random_models.synthetic_spm_vocab()
     V, D, F, L, H, KV = len(pieces), 256, 512, 2, 4, 2
     hs = D // H
-    cfg = {"arch": "llama", "dim": D, "hidden_dim": F, "n_layers": L, "n_heads": H,
-           "n_kv_heads": KV, "head_dim": hs, "vocab_size": V, "context_length": 512,
-           "rope_theta": 10000.0, "rms_eps": 1e-5}
     w = gw.GGUFWriter()
     for k, v, t in (("general.architecture", "llama", None), ("general.name", "random-kquant", None),
                     ("llama.context_length", 512, gw.U32), ("llama.embedding_length", D, gw.U32),
