@@ -5,57 +5,41 @@
 
 namespace inferpi::xhci {
 
+// Completion codes (xHCI 1.2 Table 6-90) as the messages name them.
+struct CompletionName {
+  uint32_t code;
+  const char* name;
+};
+constexpr CompletionName kCompletionNames[] = {
+    {0, "invalid"},
+    {cc::kSuccess, "success"},
+    {cc::kDataBuffer, "data buffer error"},
+    {cc::kBabble, "babble"},
+    {cc::kTransaction, "USB transaction error"},
+    {cc::kTrb, "TRB error"},
+    {cc::kStall, "stall"},
+    {7, "resource error"},
+    {8, "bandwidth error"},
+    {9, "no slots available"},
+    {11, "slot not enabled"},
+    {12, "endpoint not enabled"},
+    {cc::kShortPacket, "short packet"},
+    {14, "ring underrun"},
+    {15, "ring overrun"},
+    {17, "parameter error"},
+    {cc::kContextState, "context state error"},
+    {21, "event ring full"},
+    {24, "command ring stopped"},
+    {25, "command aborted"},
+    {cc::kStopped, "stopped"},
+    {cc::kStoppedLengthInvalid, "stopped (length invalid)"},
+    {36, "split transaction error"},
+};
+
 const char* completion_name(uint32_t code) {
-  switch (code) {
-    case 0:
-      return "invalid";
-    case cc::kSuccess:
-      return "success";
-    case cc::kDataBuffer:
-      return "data buffer error";
-    case cc::kBabble:
-      return "babble";
-    case cc::kTransaction:
-      return "USB transaction error";
-    case cc::kTrb:
-      return "TRB error";
-    case cc::kStall:
-      return "stall";
-    case 7:
-      return "resource error";
-    case 8:
-      return "bandwidth error";
-    case 9:
-      return "no slots available";
-    case 11:
-      return "slot not enabled";
-    case 12:
-      return "endpoint not enabled";
-    case cc::kShortPacket:
-      return "short packet";
-    case 14:
-      return "ring underrun";
-    case 15:
-      return "ring overrun";
-    case 17:
-      return "parameter error";
-    case cc::kContextState:
-      return "context state error";
-    case 21:
-      return "event ring full";
-    case 24:
-      return "command ring stopped";
-    case 25:
-      return "command aborted";
-    case cc::kStopped:
-      return "stopped";
-    case cc::kStoppedLengthInvalid:
-      return "stopped (length invalid)";
-    case 36:
-      return "split transaction error";
-    default:
-      return "unknown completion code";
-  }
+  for (const CompletionName& c : kCompletionNames)
+    if (c.code == code) return c.name;
+  return "unknown completion code";
 }
 
 const char* speed_name(Speed s) {

@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "llama"))
 import gguf_peer_test as peer  # noqa: E402  (reads the same argv)
-import peer_common as pc  # noqa: E402
+import peer_checks as pc  # noqa: E402
 from family_models import Q4_K, SPECS, write_family  # noqa: E402
 from pylib import quant  # noqa: E402
 
@@ -86,7 +86,7 @@ def main():
                             "--model_dir", hf, "--output_dir", out, "--dtype", dtype,
                             "--format", "gguf"], check=True, capture_output=True)
             compare_ids(f"HF {case} -> gguf {dtype}", out, V, prompt, text_ids)
-    return pc.finish("all family peer checks passed")
+    return pc.finish("family peer checks")
 
 
 if __name__ == "__main__":

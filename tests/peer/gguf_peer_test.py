@@ -22,7 +22,7 @@ import numpy as np
 INFERPI, SRC, SHARED, WORK = (sys.argv[1:5] + [""] * 4)[:4]
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from pylib import gguf_writer as gw, quant, random_models  # noqa: E402
-from peer_common import (PROMPT, check, configure, finish, heldout_text, node, ours,  # noqa: E402
+from peer_checks import (PROMPT, check, configure, finish, heldout_text, node, ours,  # noqa: E402
                          our_tokens, require_llama_cpp, require_node)
 
 configure(INFERPI, WORK)
@@ -246,7 +246,7 @@ def main():
     for label, d, quantized, V in models:
         ids = ([1] + our_tokens(d, text))[:256]
         compare(label, d, quantized, V, ids)
-    return finish("all peer checks passed")
+    return finish("peer checks")
 
 
 if __name__ == "__main__":

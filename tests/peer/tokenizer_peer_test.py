@@ -31,7 +31,7 @@ import numpy as np
 INFERPI, SRC, WORK = sys.argv[1:4]
 sys.path.insert(0, os.path.join(SRC, "tools"))
 from pylib import gguf_writer as gw, quant, random_models  # noqa: E402
-from peer_common import (check, configure, finish, has_package, node, ours,  # noqa: E402
+from peer_checks import (check, configure, finish, has_package, node, ours,  # noqa: E402
                          our_tokens, require_node, skip)
 
 configure(INFERPI, WORK)
@@ -262,7 +262,7 @@ def main():
         check_templates(label, d, template, specials, have_llama, think)
         if think:
             check_thinking_display(V, vocab, template)
-    return finish("all tokenizer and template checks passed")
+    return finish("tokenizer and template checks")
 
 
 if __name__ == "__main__":

@@ -15,24 +15,18 @@ void expect_message(const Status& st, const char* what) {
 }  // namespace
 
 TEST(StorageCorrupt, BaseImageIsFine) {
-  REQUIRE_IMAGES();
-  Disk d("corrupt_base.img");
-  ASSERT_EQ(d.vols->volume_count(), 1);
+  ONE_VOLUME_DISK(d, "corrupt_base.img");
   EXPECT_EQ(check_manifest(d.volume(), "corrupt_base.img"), 42);
 }
 
 TEST(StorageCorrupt, FatChainLoop) {
-  REQUIRE_IMAGES();
-  Disk d("loop.img");
-  ASSERT_EQ(d.vols->volume_count(), 1);
+  ONE_VOLUME_DISK(d, "loop.img");
   FatFile f;
   expect_message(d.volume().open("chain.bin", &f), "loop");
 }
 
 TEST(StorageCorrupt, ClusterOutOfRange) {
-  REQUIRE_IMAGES();
-  Disk d("out_of_range.img");
-  ASSERT_EQ(d.vols->volume_count(), 1);
+  ONE_VOLUME_DISK(d, "out_of_range.img");
   FatFile f;
   expect_message(d.volume().open("chain.bin", &f), "out of range");
   // A reader that skips open()'s chain check still cannot go out of range.
@@ -45,18 +39,14 @@ TEST(StorageCorrupt, ClusterOutOfRange) {
 }
 
 TEST(StorageCorrupt, DirectoryChainLoop) {
-  REQUIRE_IMAGES();
-  Disk d("dir_loop.img");
-  ASSERT_EQ(d.vols->volume_count(), 1);
+  ONE_VOLUME_DISK(d, "dir_loop.img");
   Status st;
   list_names(d.volume(), "bigdir", &st);
   expect_message(st, "directory longer than 65536 entries");
 }
 
 TEST(StorageCorrupt, BadLfnChecksumFallsBackToShortName) {
-  REQUIRE_IMAGES();
-  Disk d("bad_lfn.img");
-  ASSERT_EQ(d.vols->volume_count(), 1);
+  ONE_VOLUME_DISK(d, "bad_lfn.img");
   Status st;
   auto names = list_names(d.volume(), "/", &st);
   ASSERT_TRUE(st) << st.message();

@@ -36,9 +36,7 @@ TEST(StorageImages, MbrEverythingByteForByte) {
 }
 
 TEST(StorageImages, LongNamesInManyScripts) {
-  REQUIRE_IMAGES();
-  Disk d("mbr512.img");
-  ASSERT_EQ(d.vols->volume_count(), 1);
+  ONE_VOLUME_DISK(d, "mbr512.img");
   Status st;
   auto root = list_names(d.volume(), "/", &st);
   ASSERT_TRUE(st) << st.message();
@@ -56,9 +54,7 @@ TEST(StorageImages, LongNamesInManyScripts) {
 }
 
 TEST(StorageImages, CaseInsensitiveLookupAndShortNames) {
-  REQUIRE_IMAGES();
-  Disk d("mbr512.img");
-  ASSERT_EQ(d.vols->volume_count(), 1);
+  ONE_VOLUME_DISK(d, "mbr512.img");
   Volume& v = d.volume();
   FatFile f, g;
   ASSERT_TRUE(v.open("Models/demo-llama/model.bin", &f));
@@ -94,9 +90,7 @@ TEST(StorageImages, CaseInsensitiveLookupAndShortNames) {
 }
 
 TEST(StorageImages, EmptyExactAndFragmentedFiles) {
-  REQUIRE_IMAGES();
-  Disk d("mbr512.img");
-  ASSERT_EQ(d.vols->volume_count(), 1);
+  ONE_VOLUME_DISK(d, "mbr512.img");
   Volume& v = d.volume();
   FatFile f;
   ASSERT_TRUE(v.open("empty.bin", &f));
@@ -119,9 +113,7 @@ TEST(StorageImages, EmptyExactAndFragmentedFiles) {
 }
 
 TEST(StorageImages, LargeReadsGoStraightToTheDevice) {
-  REQUIRE_IMAGES();
-  Disk d("mbr512.img");
-  ASSERT_EQ(d.vols->volume_count(), 1);
+  ONE_VOLUME_DISK(d, "mbr512.img");
   Volume& v = d.volume();
   FatFile f;
   ASSERT_TRUE(v.open("Models/demo-llama/model.bin", &f));
@@ -254,9 +246,7 @@ uint8_t big_byte(uint64_t x, uint64_t size) {
 }  // namespace
 
 TEST(StorageImages, OneGigabyteSparseFileRandomReads) {
-  REQUIRE_IMAGES();
-  Disk d("gpt512.img");
-  ASSERT_EQ(d.vols->volume_count(), 1);
+  ONE_VOLUME_DISK(d, "gpt512.img");
   Volume& v = d.volume();
   FatFile f;
   Status st = v.open("big.bin", &f);

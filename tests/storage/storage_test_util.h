@@ -32,6 +32,13 @@ inline bool images_ready() {
                       "or tests/storage/make_images.py " STORAGE_IMAGES_DIR;             \
   } while (0)
 
+// Test image `image` opened as a disk that must hold exactly one FAT volume (a test that
+// needs more or fewer checks volume_count() itself).
+#define ONE_VOLUME_DISK(d, image) \
+  REQUIRE_IMAGES();               \
+  Disk d(image);                  \
+  ASSERT_EQ(d.vols->volume_count(), 1)
+
 struct ManifestEntry {
   char kind;  // 'F' file, 'D' folder, 'B' big sparse file
   uint64_t size = 0;

@@ -2,12 +2,12 @@
 share: finding node and the npm peers in tests/peer/node_modules, skipping with a message
 when they are missing, running a peer script or our `inferpi`, and counting the checks.
 
-    import peer_common as pc
+    import peer_checks as pc
     pc.configure(inferpi_bin, work_dir)
     pc.require_node("node-llama-cpp")        # or SKIP: <why>, exit 0 (CTest: skipped)
     p = pc.node("llama_peer.mjs", {...})     # the script's JSON answer
     pc.check("name", ours == p["x"], "detail")
-    return pc.finish("all peer checks passed")
+    return pc.finish("peer checks")
 """
 import json
 import os
@@ -100,10 +100,10 @@ def check(name, cond, detail):
         failures.append(name)
 
 
-def finish(passed):
-    """The exit code: 1 after listing the failed checks, else 0 after `passed`."""
+def finish(what):
+    """The exit status: 1 with the failed checks' names, else 0."""
     if failures:
-        print(f"{len(failures)} checks failed: {failures}")
+        print(f"{len(failures)} {what} failed: {failures}")
         return 1
-    print(passed)
+    print(f"all {what} passed")
     return 0
