@@ -8,6 +8,14 @@ function(inferpi_skipped_test name labels reason)
   set_tests_properties(${name} PROPERTIES SKIP_REGULAR_EXPRESSION "SKIP:" LABELS "${labels}")
 endfunction()
 
+# A misspelt keyword (or a one-value keyword given a list) must not silently drop arguments:
+# that once lost the `fuzz` and `neon` labels.
+macro(_inferpi_no_stray_arguments name prefix)
+  if(${prefix}_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "${name}: unexpected arguments: ${${prefix}_UNPARSED_ARGUMENTS}")
+  endif()
+endmacro()
+
 # clang++ with the libFuzzer runtime (Debian: clang + libclang-rt-14-dev), or empty.
 function(_inferpi_find_libfuzzer out)
   find_program(INFERPI_CLANGXX NAMES clang++ clang++-14)
@@ -26,11 +34,12 @@ function(_inferpi_find_libfuzzer out)
 endfunction()
 
 # inferpi_fuzz_test(NAME SOURCES s... DEPENDS f... CORPUS dir [SEEDS dir] SECONDS n
-#                   LABELS l [ARGS libFuzzer options...] [ENV VAR=value...])
+#                   LABELS l... [ARGS libFuzzer options...] [ENV VAR=value...])
 # Builds NAME with clang++ -fsanitize=fuzzer,address,undefined from SOURCES and runs it for
 # SECONDS over CORPUS (inputs that find new coverage are added there) and SEEDS.
 function(inferpi_fuzz_test name)
-  cmake_parse_arguments(F "" "CORPUS;SEEDS;SECONDS;LABELS" "SOURCES;DEPENDS;ARGS;ENV" ${ARGN})
+  cmake_parse_arguments(F "" "CORPUS;SEEDS;SECONDS" "LABELS;SOURCES;DEPENDS;ARGS;ENV" ${ARGN})
+  _inferpi_no_stray_arguments(${name} F)
   _inferpi_find_libfuzzer(_clangxx)
   if(NOT _clangxx)
     message(STATUS "${name}: clang++ or its libFuzzer runtime is missing (tools/setup installs "
@@ -56,11 +65,12 @@ function(inferpi_fuzz_test name)
   set_tests_properties(${name} PROPERTIES LABELS "${F_LABELS}" TIMEOUT 300)
 endfunction()
 
-# inferpi_neon_test(NAME SOURCES s... DEPENDS f... LABELS l)
+# inferpi_neon_test(NAME SOURCES s... DEPENDS f... LABELS l...)
 # Cross-builds NAME for the Pi 4's core (-mcpu=cortex-a72: no dotprod, no fp16 arithmetic;
 # warnings are errors, no FP contraction, as the engines) and runs it under qemu-aarch64.
 function(inferpi_neon_test name)
-  cmake_parse_arguments(N "" "LABELS" "SOURCES;DEPENDS" ${ARGN})
+  cmake_parse_arguments(N "" "" "LABELS;SOURCES;DEPENDS" ${ARGN})
+  _inferpi_no_stray_arguments(${name} N)
   find_program(INFERPI_AARCH64_CXX aarch64-linux-gnu-g++)
   find_program(INFERPI_QEMU_AARCH64 qemu-aarch64)
   if(NOT INFERPI_AARCH64_CXX OR NOT INFERPI_QEMU_AARCH64)

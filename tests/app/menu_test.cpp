@@ -34,6 +34,15 @@ struct MenuTest : ::testing::Test {
     if (why) *why = w;
     return ok;
   }
+  // `text` parses to a choice of `kind` (the model, for kModel, is checked by the caller).
+  ::testing::AssertionResult chooses(const char* text, MenuChoice::Kind kind) {
+    MenuChoice c;
+    std::string why;
+    if (!parse(text, &c, &why)) return ::testing::AssertionFailure() << "'" << text << "': " << why;
+    if (c.kind != kind)
+      return ::testing::AssertionFailure() << "'" << text << "' gave kind " << c.kind;
+    return ::testing::AssertionSuccess();
+  }
 };
 
 TEST_F(MenuTest, ListsUsableModelsNumberedAndBrokenOnesWithTheReason) {
@@ -56,10 +65,8 @@ TEST_F(MenuTest, ValidChoices) {
   EXPECT_STREQ(c.model->name, "demo-llama");
   ASSERT_TRUE(parse("  2 ", &c));
   EXPECT_STREQ(c.model->name, "demo-nanochat");
-  ASSERT_TRUE(parse("r", &c));
-  EXPECT_EQ(c.kind, MenuChoice::kRescan);
-  ASSERT_TRUE(parse("RESCAN", &c));
-  EXPECT_EQ(c.kind, MenuChoice::kRescan);
+  EXPECT_TRUE(chooses("r", MenuChoice::kRescan));
+  EXPECT_TRUE(chooses("RESCAN", MenuChoice::kRescan));
 }
 
 TEST_F(MenuTest, InvalidChoicesSayWhy) {
@@ -77,21 +84,16 @@ TEST_F(MenuTest, InvalidChoicesSayWhy) {
 TEST_F(MenuTest, ShellAndQuitOnlyWhenTheBoardOffersThem) {
   options.has_shell = true;
   options.can_quit = true;
-  MenuChoice c;
-  ASSERT_TRUE(parse("!shell", &c));
-  EXPECT_EQ(c.kind, MenuChoice::kShell);
-  ASSERT_TRUE(parse("q", &c));
-  EXPECT_EQ(c.kind, MenuChoice::kQuit);
+  EXPECT_TRUE(chooses("!shell", MenuChoice::kShell));
+  EXPECT_TRUE(chooses("q", MenuChoice::kQuit));
 }
 
 TEST_F(MenuTest, DiagOnlyWhenTheBoardOffersIt) {
   MenuChoice c;
   EXPECT_FALSE(parse("!diag", &c));
   options.has_diag = true;
-  ASSERT_TRUE(parse("!diag", &c));
-  EXPECT_EQ(c.kind, MenuChoice::kDiag);
-  ASSERT_TRUE(parse("  !DIAG ", &c));
-  EXPECT_EQ(c.kind, MenuChoice::kDiag);
+  EXPECT_TRUE(chooses("!diag", MenuChoice::kDiag));
+  EXPECT_TRUE(chooses("  !DIAG ", MenuChoice::kDiag));
 }
 
 TEST_F(MenuTest, AskRepromptsUntilValid) {

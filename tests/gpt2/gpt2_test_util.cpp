@@ -145,36 +145,34 @@ struct JsonParser {
     i += 4;
     return v;
   }
+  // An object or an array from its opening bracket: `member` parses one member into it,
+  // separators and whitespace around members are skipped up to `close`.
+  template <typename Member>
+  Json members(Json::Type type, char close, Member member) {
+    Json j;
+    j.type = type;
+    i++;
+    ws();
+    if (s[i] == close) return i++, j;
+    for (;;) {
+      member(j);
+      ws();
+      if (s[i++] == close) return j;
+    }
+  }
   Json value() {
     ws();
     Json j;
     char c = s.at(i);
     if (c == '{') {
-      j.type = Json::Object;
-      i++;
-      ws();
-      if (s[i] == '}') return i++, j;
-      for (;;) {
-        ws();
+      return members(Json::Object, '}', [&](Json& obj) {
         std::string k = value().str;
         ws();
         i++;  // ':'
-        j.obj[k] = value();
-        ws();
-        if (s[i++] == '}') return j;
-      }
+        obj.obj[k] = value();
+      });
     }
-    if (c == '[') {
-      j.type = Json::Array;
-      i++;
-      ws();
-      if (s[i] == ']') return i++, j;
-      for (;;) {
-        j.arr.push_back(value());
-        ws();
-        if (s[i++] == ']') return j;
-      }
-    }
+    if (c == '[') return members(Json::Array, ']', [&](Json& arr) { arr.arr.push_back(value()); });
     if (c == '"') {
       j.type = Json::String;
       i++;
@@ -185,35 +183,26 @@ struct JsonParser {
         }
         char e = s[++i];
         i++;
-        switch (e) {
-          case 'n':
-            j.str += '\n';
-            break;
-          case 't':
-            j.str += '\t';
-            break;
-          case 'r':
-            j.str += '\r';
-            break;
-          case 'b':
-            j.str += '\b';
-            break;
-          case 'f':
-            j.str += '\f';
-            break;
-          case 'u': {
-            uint32_t cp = hex4();
-            if (cp >= 0xd800 && cp < 0xdc00 && s[i] == '\\' && s[i + 1] == 'u') {
-              i += 2;
-              uint32_t lo = hex4();
-              cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-            }
-            utf8(j.str, cp);
-            break;
-          }
-          default:
-            j.str += e;
+        // The one-letter escapes (\" \\ \/ are the character itself: the default below).
+        static constexpr struct {
+          char letter, ch;
+        } kEscapes[] = {{'n', '\n'}, {'t', '\t'}, {'r', '\r'}, {'b', '\b'}, {'f', '\f'}};
+        bool escaped = false;
+        for (const auto& x : kEscapes) {
+          if (x.letter == e) j.str += x.ch, escaped = true;
         }
+        if (escaped) continue;
+        if (e != 'u') {
+          j.str += e;
+          continue;
+        }
+        uint32_t cp = hex4();
+        if (cp >= 0xd800 && cp < 0xdc00 && s[i] == '\\' && s[i + 1] == 'u') {
+          i += 2;
+          uint32_t lo = hex4();
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        }
+        utf8(j.str, cp);
       }
       i++;
       return j;

@@ -44,6 +44,22 @@ struct Fixture {
   }
 };
 
+// A ChatSession over the tiny model, printing to a capturing console for as long as it lives.
+struct ChatFixture : Fixture {
+  CaptureConsole con;
+  ChatSession chat;
+  explicit ChatFixture(int context) : Fixture(context) { set_console(&con); }
+  ~ChatFixture() { set_console(nullptr); }
+  Status init(const SamplerSettings& settings, int max_tokens) {
+    return chat.init(*engine, arena, settings, max_tokens);
+  }
+  static SamplerSettings greedy() {
+    SamplerSettings s;
+    s.temperature = 0;
+    return s;
+  }
+};
+
 std::vector<int> encode(const Tokenizer& t, const char* s) {
   std::vector<int> ids(strlen(s) + 4);
   int n = 0;
@@ -125,130 +141,100 @@ TEST(ChatTemplates, EveryTemplateHasANameAndRoundTripsById) {
 }
 
 TEST(ChatSession, MultiTurnKeepsTheCacheAndPrintsStats) {
-  Fixture f(256);
-  CaptureConsole con;
-  set_console(&con);
-  ChatSession chat;
-  SamplerSettings greedy;
-  greedy.temperature = 0;
-  ASSERT_TRUE(chat.init(*f.engine, f.arena, greedy, 5));
+  ChatFixture f(256);
+  ASSERT_TRUE(f.init(ChatFixture::greedy(), 5));
   TurnStats s1, s2;
-  ASSERT_TRUE(chat.turn("ab", &s1));
+  ASSERT_TRUE(f.chat.turn("ab", &s1));
   int after_first = f.engine->position();
   EXPECT_EQ(after_first, s1.prompt_tokens + s1.generated_tokens);
-  ASSERT_TRUE(chat.turn("b", &s2));
+  ASSERT_TRUE(f.chat.turn("b", &s2));
   // The second turn only prefilled its own tokens (+ the EOS closing reply 1).
   EXPECT_EQ(f.engine->position(), after_first + s2.prompt_tokens + s2.generated_tokens);
-  EXPECT_NE(con.out.find("Generation: "), std::string::npos);
-  EXPECT_NE(con.out.find(" tokens/sec)"), std::string::npos);
-  EXPECT_NE(con.out.find("Prompt: "), std::string::npos);
-  set_console(nullptr);
+  EXPECT_NE(f.con.out.find("Generation: "), std::string::npos);
+  EXPECT_NE(f.con.out.find(" tokens/sec)"), std::string::npos);
+  EXPECT_NE(f.con.out.find("Prompt: "), std::string::npos);
 }
 
 TEST(ChatSession, CtrlCStopsGeneration) {
-  Fixture f(64);
-  CaptureConsole con;
-  con.ctrl_c_after = 1;
-  set_console(&con);
-  ChatSession chat;
-  SamplerSettings greedy;
-  greedy.temperature = 0;
-  ASSERT_TRUE(chat.init(*f.engine, f.arena, greedy, 40));
+  ChatFixture f(64);
+  f.con.ctrl_c_after = 1;
+  ASSERT_TRUE(f.init(ChatFixture::greedy(), 40));
   TurnStats s;
-  ASSERT_TRUE(chat.turn("ab", &s));
+  ASSERT_TRUE(f.chat.turn("ab", &s));
   EXPECT_LE(s.generated_tokens, 2);
   if (s.generated_tokens >= 2) {  // the model did not stop on its own first
     EXPECT_TRUE(s.interrupted);
     EXPECT_EQ(s.generated_tokens, 2);
-    EXPECT_NE(con.out.find("[stopped]"), std::string::npos);
+    EXPECT_NE(f.con.out.find("[stopped]"), std::string::npos);
   }
-  set_console(nullptr);
 }
 
 TEST(ChatSession, ContextFullResetsTheConversation) {
-  Fixture f(40);
-  CaptureConsole con;
-  set_console(&con);
-  ChatSession chat;
-  SamplerSettings greedy;
-  greedy.temperature = 0;
-  ASSERT_TRUE(chat.init(*f.engine, f.arena, greedy, 30));
+  ChatFixture f(40);
+  ASSERT_TRUE(f.init(ChatFixture::greedy(), 30));
   for (int i = 0; i < 6; i++) {
     TurnStats s;
-    Status st = chat.turn("ab", &s);
+    Status st = f.chat.turn("ab", &s);
     ASSERT_TRUE(st) << st.message();
     EXPECT_LE(f.engine->position(), f.engine->context_length());
   }
-  EXPECT_NE(con.out.find("[context full"), std::string::npos);
+  EXPECT_NE(f.con.out.find("[context full"), std::string::npos);
   // A message longer than the whole context is refused, not crashed on.
   std::string huge(200, 'a');
   TurnStats s;
-  Status st = chat.turn(huge.c_str(), &s);
+  Status st = f.chat.turn(huge.c_str(), &s);
   EXPECT_FALSE(st);
-  set_console(nullptr);
 }
 
 TEST(ChatSession, SystemThinkAndCtxCommands) {
-  Fixture f(64);
-  CaptureConsole con;
-  set_console(&con);
-  ChatSession chat;
-  ASSERT_TRUE(chat.init(*f.engine, f.arena, SamplerSettings{}, 8));
-  chat.handle_line("/set system   Answer in one word.");
+  ChatFixture f(64);
+  ASSERT_TRUE(f.init(SamplerSettings{}, 8));
+  f.chat.handle_line("/set system   Answer in one word.");
   EXPECT_STREQ(f.engine->chat_format().system_prompt(), "Answer in one word.");
-  EXPECT_NE(con.out.find("[system prompt set; new conversation]"), std::string::npos);
-  chat.handle_line("/set system");
+  EXPECT_NE(f.con.out.find("[system prompt set; new conversation]"), std::string::npos);
+  f.chat.handle_line("/set system");
   EXPECT_STREQ(f.engine->chat_format().system_prompt(), "");
-  EXPECT_NE(con.out.find("[system prompt cleared"), std::string::npos);
-  chat.handle_line("/set think off");
-  EXPECT_NE(con.out.find("template 'alpaca' has no thinking switch"), std::string::npos);
-  chat.handle_line("/set ctx 32");
-  EXPECT_NE(con.out.find("/set ctx needs the model menu"), std::string::npos);
-  set_console(nullptr);
+  EXPECT_NE(f.con.out.find("[system prompt cleared"), std::string::npos);
+  f.chat.handle_line("/set think off");
+  EXPECT_NE(f.con.out.find("template 'alpaca' has no thinking switch"), std::string::npos);
+  f.chat.handle_line("/set ctx 32");
+  EXPECT_NE(f.con.out.find("/set ctx needs the model menu"), std::string::npos);
 }
 
 TEST(ChatSession, Commands) {
-  Fixture f(64);
-  CaptureConsole con;
-  set_console(&con);
-  ChatSession chat;
-  ASSERT_TRUE(chat.init(*f.engine, f.arena, SamplerSettings{}, 8));
-  EXPECT_EQ(chat.handle_line("/set temp 0"), ChatSession::LineResult::Continue);
-  EXPECT_EQ(chat.sampler().settings().temperature, 0.0f);
-  chat.handle_line("/set top_k 5");
-  EXPECT_EQ(chat.sampler().settings().top_k, 5);
-  chat.handle_line("/set max_tokens 3");
-  EXPECT_EQ(chat.max_tokens(), 3);
-  chat.handle_line("/set temp banana");
-  EXPECT_NE(con.out.find("usage: /set"), std::string::npos);
-  chat.handle_line("/stats");
-  EXPECT_NE(con.out.find("template alpaca"), std::string::npos);
-  chat.handle_line("ab");
+  ChatFixture f(64);
+  ASSERT_TRUE(f.init(SamplerSettings{}, 8));
+  EXPECT_EQ(f.chat.handle_line("/set temp 0"), ChatSession::LineResult::Continue);
+  EXPECT_EQ(f.chat.sampler().settings().temperature, 0.0f);
+  f.chat.handle_line("/set top_k 5");
+  EXPECT_EQ(f.chat.sampler().settings().top_k, 5);
+  f.chat.handle_line("/set max_tokens 3");
+  EXPECT_EQ(f.chat.max_tokens(), 3);
+  f.chat.handle_line("/set temp banana");
+  EXPECT_NE(f.con.out.find("usage: /set"), std::string::npos);
+  f.chat.handle_line("/stats");
+  EXPECT_NE(f.con.out.find("template alpaca"), std::string::npos);
+  f.chat.handle_line("ab");
   EXPECT_GT(f.engine->position(), 0);
-  chat.handle_line("/reset");
+  f.chat.handle_line("/reset");
   EXPECT_EQ(f.engine->position(), 0);
-  EXPECT_EQ(chat.handle_line("/exit"), ChatSession::LineResult::Exit);
-  set_console(nullptr);
+  EXPECT_EQ(f.chat.handle_line("/exit"), ChatSession::LineResult::Exit);
 }
 
 // /exit means different things to the appliance (unload, back to the menu) and to the
 // one-model CLI (leave): print_help() leaves it to the caller, so /help lists it once.
 TEST(ChatSession, HelpListsExitOnceAndOnlyWhereTheCallerSaysWhatItDoes) {
-  Fixture f(64);
-  CaptureConsole con;
-  set_console(&con);
-  ChatSession chat;
-  ASSERT_TRUE(chat.init(*f.engine, f.arena, SamplerSettings{}, 8));
-  chat.print_help();
-  EXPECT_NE(con.out.find("/set ctx N"), std::string::npos);
-  EXPECT_EQ(con.out.find("/exit"), std::string::npos) << con.out;
-  con.out.clear();
-  chat.handle_line("/help");
-  const size_t first = con.out.find("/exit");
-  ASSERT_NE(first, std::string::npos) << con.out;
-  EXPECT_EQ(con.out.find("/exit", first + 1), std::string::npos) << con.out;
-  EXPECT_NE(con.out.find("leave the chat"), std::string::npos);
-  set_console(nullptr);
+  ChatFixture f(64);
+  ASSERT_TRUE(f.init(SamplerSettings{}, 8));
+  f.chat.print_help();
+  EXPECT_NE(f.con.out.find("/set ctx N"), std::string::npos);
+  EXPECT_EQ(f.con.out.find("/exit"), std::string::npos) << f.con.out;
+  f.con.out.clear();
+  f.chat.handle_line("/help");
+  const size_t first = f.con.out.find("/exit");
+  ASSERT_NE(first, std::string::npos) << f.con.out;
+  EXPECT_EQ(f.con.out.find("/exit", first + 1), std::string::npos) << f.con.out;
+  EXPECT_NE(f.con.out.find("leave the chat"), std::string::npos);
 }
 
 TEST(SpmTokenizer, DecodeDropsControlTokensAndMapsBytes) {

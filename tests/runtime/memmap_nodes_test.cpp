@@ -24,6 +24,14 @@ std::vector<uint8_t> tree(uint32_t size_cells, Body body) {
   return b.finish();
 }
 
+// A /memory node with `reg`; `status` ("disabled") when given.
+void memory_node(FdtBuilder& b, const std::string& name, std::initializer_list<uint32_t> reg,
+                 const char* status = nullptr) {
+  b.begin(name).string("device_type", "memory");
+  if (status) b.string("status", status);
+  b.cells("reg", reg).end();
+}
+
 inferpi::Status ram_of(const std::vector<uint8_t>& blob, MemoryMap* m) {
   Fdt fdt;
   inferpi::Status st = fdt.init(blob.data(), blob.size());
@@ -34,12 +42,9 @@ inferpi::Status ram_of(const std::vector<uint8_t>& blob, MemoryMap* m) {
 
 TEST(MemoryNodes, OneNodePerRangeLikeQemu) {
   auto blob = tree(2, [](FdtBuilder& b) {
-    b.begin("memory@100000000").string("device_type", "memory").cells("reg", {1, 0, 1, 0}).end();
-    b.begin("memory@0").string("device_type", "memory").cells("reg", {0, 0, 0, 0x3b400000}).end();
-    b.begin("memory@40000000")
-        .string("device_type", "memory")
-        .cells("reg", {0, 0x40000000, 0, 0xbc000000})
-        .end();
+    memory_node(b, "memory@100000000", {1, 0, 1, 0});
+    memory_node(b, "memory@0", {0, 0, 0, 0x3b400000});
+    memory_node(b, "memory@40000000", {0, 0x40000000, 0, 0xbc000000});
   });
   MemoryMap m;
   ASSERT_TRUE(ram_of(blob, &m).is_ok());
@@ -52,14 +57,8 @@ TEST(MemoryNodes, OneNodePerRangeLikeQemu) {
 
 TEST(MemoryNodes, SeveralRangesInOneRegAndSeveralNodesTogether) {
   auto blob = tree(1, [](FdtBuilder& b) {
-    b.begin("memory@0")
-        .string("device_type", "memory")
-        .cells("reg", {0, 0, 0x3b400000, 0, 0x40000000, 0xbc000000})
-        .end();
-    b.begin("memory@100000000")
-        .string("device_type", "memory")
-        .cells("reg", {1, 0, 0x80000000})
-        .end();
+    memory_node(b, "memory@0", {0, 0, 0x3b400000, 0, 0x40000000, 0xbc000000});
+    memory_node(b, "memory@100000000", {1, 0, 0x80000000});
   });
   MemoryMap m;
   ASSERT_TRUE(ram_of(blob, &m).is_ok());
@@ -71,16 +70,9 @@ TEST(MemoryNodes, SeveralRangesInOneRegAndSeveralNodesTogether) {
 
 TEST(MemoryNodes, DisabledAndZeroSizedNodesAddNothing) {
   auto blob = tree(1, [](FdtBuilder& b) {
-    b.begin("memory@0").string("device_type", "memory").cells("reg", {0, 0, 256 * MiB}).end();
-    b.begin("memory@40000000")
-        .string("device_type", "memory")
-        .string("status", "disabled")
-        .cells("reg", {0, 0x40000000, 0x10000000})
-        .end();
-    b.begin("memory@80000000")
-        .string("device_type", "memory")
-        .cells("reg", {0, 0x80000000, 0})
-        .end();
+    memory_node(b, "memory@0", {0, 0, 256 * MiB});
+    memory_node(b, "memory@40000000", {0, 0x40000000, 0x10000000}, "disabled");
+    memory_node(b, "memory@80000000", {0, 0x80000000, 0});
   });
   MemoryMap m;
   ASSERT_TRUE(ram_of(blob, &m).is_ok());
@@ -90,11 +82,8 @@ TEST(MemoryNodes, DisabledAndZeroSizedNodesAddNothing) {
 
 TEST(MemoryNodes, RangesOverlappingAcrossNodesAreRefused) {
   auto blob = tree(1, [](FdtBuilder& b) {
-    b.begin("memory@0").string("device_type", "memory").cells("reg", {0, 0, 512 * MiB}).end();
-    b.begin("memory@10000000")
-        .string("device_type", "memory")
-        .cells("reg", {0, 256 * MiB, 512 * MiB})
-        .end();
+    memory_node(b, "memory@0", {0, 0, 512 * MiB});
+    memory_node(b, "memory@10000000", {0, 256 * MiB, 512 * MiB});
   });
   MemoryMap m;
   inferpi::Status st = ram_of(blob, &m);
@@ -103,9 +92,7 @@ TEST(MemoryNodes, RangesOverlappingAcrossNodesAreRefused) {
 }
 
 TEST(MemoryNodes, RegNotAWholeNumberOfRangesIsRefused) {
-  auto blob = tree(1, [](FdtBuilder& b) {
-    b.begin("memory@0").string("device_type", "memory").cells("reg", {0, 0, 512 * MiB, 0}).end();
-  });
+  auto blob = tree(1, [](FdtBuilder& b) { memory_node(b, "memory@0", {0, 0, 512 * MiB, 0}); });
   MemoryMap m;
   inferpi::Status st = ram_of(blob, &m);
   ASSERT_FALSE(st.is_ok());
@@ -115,10 +102,7 @@ TEST(MemoryNodes, RegNotAWholeNumberOfRangesIsRefused) {
 TEST(MemoryNodes, MoreRangesThanTheMapHoldsIsAnErrorNotAnOverflow) {
   auto blob = tree(1, [](FdtBuilder& b) {
     for (uint32_t i = 0; i < MemoryMap::kMaxRam + 4; i++)
-      b.begin("memory@" + std::to_string(i))
-          .string("device_type", "memory")
-          .cells("reg", {0, i * 0x10000000u, 0x1000000})
-          .end();
+      memory_node(b, "memory@" + std::to_string(i), {0, i * 0x10000000u, 0x1000000});
   });
   MemoryMap m;
   EXPECT_FALSE(ram_of(blob, &m).is_ok());

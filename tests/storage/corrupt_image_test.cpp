@@ -14,41 +14,49 @@ void expect_message(const Status& st, const char* what) {
 }
 }  // namespace
 
-TEST(StorageCorrupt, BaseImageIsFine) {
-  ONE_VOLUME_DISK(d, "corrupt_base.img");
-  EXPECT_EQ(check_manifest(d.volume(), "corrupt_base.img"), 42);
+using StorageCorrupt = ImageTest;
+
+TEST_F(StorageCorrupt, BaseImageIsFine) {
+  ASSERT_NO_FATAL_FAILURE(open_one_volume("corrupt_base.img"));
+  EXPECT_EQ(check_manifest(volume(), "corrupt_base.img"), 42);
 }
 
-TEST(StorageCorrupt, FatChainLoop) {
-  ONE_VOLUME_DISK(d, "loop.img");
-  FatFile f;
-  expect_message(d.volume().open("chain.bin", &f), "loop");
+// A FAT chain that loops or leaves the volume: open() walks the chain and refuses it.
+TEST_F(StorageCorrupt, BrokenChainsAreRefusedByOpen) {
+  struct Case {
+    const char* image;
+    const char* why;
+  };
+  for (Case c : {Case{"loop.img", "loop"}, Case{"out_of_range.img", "out of range"}}) {
+    SCOPED_TRACE(c.image);
+    ASSERT_NO_FATAL_FAILURE(open_one_volume(c.image));
+    FatFile f;
+    expect_message(volume().open("chain.bin", &f), c.why);
+  }
 }
 
-TEST(StorageCorrupt, ClusterOutOfRange) {
-  ONE_VOLUME_DISK(d, "out_of_range.img");
-  FatFile f;
-  expect_message(d.volume().open("chain.bin", &f), "out of range");
+TEST_F(StorageCorrupt, ForgedClusterOutOfRangeIsNotRead) {
   // A reader that skips open()'s chain check still cannot go out of range.
-  f = FatFile{};
-  ASSERT_TRUE(d.volume().open("Long name for the checksum test.txt", &f));
+  ASSERT_NO_FATAL_FAILURE(open_one_volume("out_of_range.img"));
+  FatFile f;
+  ASSERT_TRUE(volume().open("Long name for the checksum test.txt", &f));
   FatFile forged = f;
   forged.first_cluster = 0x0FFFFFF0;
   uint8_t b;
-  expect_message(d.volume().read(forged, 0, 1, &b), "out of range");
+  expect_message(volume().read(forged, 0, 1, &b), "out of range");
 }
 
-TEST(StorageCorrupt, DirectoryChainLoop) {
-  ONE_VOLUME_DISK(d, "dir_loop.img");
+TEST_F(StorageCorrupt, DirectoryChainLoop) {
+  ASSERT_NO_FATAL_FAILURE(open_one_volume("dir_loop.img"));
   Status st;
-  list_names(d.volume(), "bigdir", &st);
+  list_names(volume(), "bigdir", &st);
   expect_message(st, "directory longer than 65536 entries");
 }
 
-TEST(StorageCorrupt, BadLfnChecksumFallsBackToShortName) {
-  ONE_VOLUME_DISK(d, "bad_lfn.img");
+TEST_F(StorageCorrupt, BadLfnChecksumFallsBackToShortName) {
+  ASSERT_NO_FATAL_FAILURE(open_one_volume("bad_lfn.img"));
   Status st;
-  auto names = list_names(d.volume(), "/", &st);
+  auto names = list_names(volume(), "/", &st);
   ASSERT_TRUE(st) << st.message();
   bool long_seen = false, short_seen = false;
   for (auto& n : names) {
@@ -58,49 +66,40 @@ TEST(StorageCorrupt, BadLfnChecksumFallsBackToShortName) {
   EXPECT_FALSE(long_seen);
   EXPECT_TRUE(short_seen);
   FatFile f;
-  expect_message(d.volume().open("Long name for the checksum test.txt", &f), "not found");
-  EXPECT_TRUE(d.volume().open("longna~1.txt", &f));
+  expect_message(volume().open("Long name for the checksum test.txt", &f), "not found");
+  EXPECT_TRUE(volume().open("longna~1.txt", &f));
   EXPECT_EQ(f.size, 4u);
 }
 
-TEST(StorageCorrupt, TruncatedImages) {
-  REQUIRE_IMAGES();
-  {
-    Disk d("truncated_mbr.img");
-    ASSERT_TRUE(d.scan_status) << d.scan_status.message();
-    EXPECT_EQ(d.vols->volume_count(), 0);
-    expect_message(d.vols->partition(0).status, "truncated image?");
-  }
-  {
-    Disk d("truncated_sf.img");
-    ASSERT_TRUE(d.scan_status) << d.scan_status.message();
-    EXPECT_EQ(d.vols->volume_count(), 0);
-    expect_message(d.vols->partition(0).status, "truncated image?");
-  }
-}
-
-TEST(StorageCorrupt, GptPrimaryHeaderBadUsesBackup) {
-  REQUIRE_IMAGES();
-  for (const char* image : {"gpt_bad_primary.img", "gpt_bad_primary_entries.img"}) {
+TEST_F(StorageCorrupt, TruncatedImages) {
+  for (const char* image : {"truncated_mbr.img", "truncated_sf.img"}) {
     Disk d(image);
     ASSERT_TRUE(d.scan_status) << image << ": " << d.scan_status.message();
-    EXPECT_TRUE(d.vols->table().gpt_used_backup) << image;
-    ASSERT_EQ(d.vols->volume_count(), 1) << image;
-    EXPECT_EQ(check_manifest(d.volume(), image), 1);
+    EXPECT_EQ(d.vols->volume_count(), 0) << image;
+    expect_message(d.vols->partition(0).status, "truncated image?");
   }
 }
 
-TEST(StorageCorrupt, GptCrcMismatch) {
-  REQUIRE_IMAGES();
-  {
-    Disk d("gpt_bad_both.img");
-    expect_message(d.scan_status, "CRC32 mismatch");
-    EXPECT_EQ(d.vols->volume_count(), 0);
+TEST_F(StorageCorrupt, GptPrimaryHeaderBadUsesBackup) {
+  for (const char* image : {"gpt_bad_primary.img", "gpt_bad_primary_entries.img"}) {
+    SCOPED_TRACE(image);
+    ASSERT_NO_FATAL_FAILURE(open_one_volume(image));
+    EXPECT_TRUE(disk().scan_status) << disk().scan_status.message();
+    EXPECT_TRUE(disk().vols->table().gpt_used_backup);
+    EXPECT_EQ(check_manifest(volume(), image), 1);
   }
-  {
-    Disk d("gpt_bad_entries.img");
-    expect_message(d.scan_status, "partition entries CRC32 mismatch");
-    EXPECT_EQ(d.vols->volume_count(), 0);
+}
+
+TEST_F(StorageCorrupt, GptCrcMismatch) {
+  struct Case {
+    const char* image;
+    const char* why;
+  };
+  for (Case c : {Case{"gpt_bad_both.img", "CRC32 mismatch"},
+                 Case{"gpt_bad_entries.img", "partition entries CRC32 mismatch"}}) {
+    Disk d(c.image);
+    expect_message(d.scan_status, c.why);
+    EXPECT_EQ(d.vols->volume_count(), 0) << c.image;
   }
 }
 
@@ -124,8 +123,7 @@ class FlakyDevice : public BlockDevice {
 };
 }  // namespace
 
-TEST(StorageCorrupt, DeviceErrorsPropagateAndTheVolumeRecovers) {
-  REQUIRE_IMAGES();
+TEST_F(StorageCorrupt, DeviceErrorsPropagateAndTheVolumeRecovers) {
   FileBlockDevice file;
   ASSERT_TRUE(file.open(image_path("mbr512.img").c_str()));
   FlakyDevice usb(&file);

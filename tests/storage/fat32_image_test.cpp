@@ -16,8 +16,9 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 }
 }  // namespace
 
-TEST(StorageImages, MbrEverythingByteForByte) {
-  REQUIRE_IMAGES();
+using StorageImages = ImageTest;
+
+TEST_F(StorageImages, MbrEverythingByteForByte) {
   Disk d("mbr512.img");
   ASSERT_TRUE(d.scan_status) << d.scan_status.message();
   EXPECT_EQ(d.vols->table().scheme, PartitionScheme::kMbr);
@@ -35,10 +36,10 @@ TEST(StorageImages, MbrEverythingByteForByte) {
   EXPECT_EQ(check_manifest(d.volume(), "mbr512.img", 1000), files);
 }
 
-TEST(StorageImages, LongNamesInManyScripts) {
-  ONE_VOLUME_DISK(d, "mbr512.img");
+TEST_F(StorageImages, LongNamesInManyScripts) {
+  ASSERT_NO_FATAL_FAILURE(open_one_volume("mbr512.img"));
   Status st;
-  auto root = list_names(d.volume(), "/", &st);
+  auto root = list_names(volume(), "/", &st);
   ASSERT_TRUE(st) << st.message();
   for (const char* name :
        {"README.TXT", "empty.bin", "cluster_exact.bin", "Models/", "a/", "many/", "Café crème.txt",
@@ -46,16 +47,16 @@ TEST(StorageImages, LongNamesInManyScripts) {
         "🦙 llama.txt", "fragmented.bin"}) {
     EXPECT_TRUE(contains(root, name)) << name;
   }
-  auto many = list_names(d.volume(), "many", &st);
+  auto many = list_names(volume(), "many", &st);
   ASSERT_TRUE(st) << st.message();
   EXPECT_EQ(many.size(), 300u);
   EXPECT_TRUE(contains(many, "file_001.txt"));  // 8.3 with lower-case flags, no LFN
   EXPECT_TRUE(contains(many, "A long file name number 297.data"));
 }
 
-TEST(StorageImages, CaseInsensitiveLookupAndShortNames) {
-  ONE_VOLUME_DISK(d, "mbr512.img");
-  Volume& v = d.volume();
+TEST_F(StorageImages, CaseInsensitiveLookupAndShortNames) {
+  ASSERT_NO_FATAL_FAILURE(open_one_volume("mbr512.img"));
+  Volume& v = volume();
   FatFile f, g;
   ASSERT_TRUE(v.open("Models/demo-llama/model.bin", &f));
   Status st = v.open("/MODELS/Demo-Llama/MODEL.BIN", &g);
@@ -89,9 +90,9 @@ TEST(StorageImages, CaseInsensitiveLookupAndShortNames) {
   EXPECT_NE(strstr(st.message(), "not a folder"), nullptr) << st.message();
 }
 
-TEST(StorageImages, EmptyExactAndFragmentedFiles) {
-  ONE_VOLUME_DISK(d, "mbr512.img");
-  Volume& v = d.volume();
+TEST_F(StorageImages, EmptyExactAndFragmentedFiles) {
+  ASSERT_NO_FATAL_FAILURE(open_one_volume("mbr512.img"));
+  Volume& v = volume();
   FatFile f;
   ASSERT_TRUE(v.open("empty.bin", &f));
   EXPECT_EQ(f.size, 0u);
@@ -112,17 +113,18 @@ TEST(StorageImages, EmptyExactAndFragmentedFiles) {
   EXPECT_GE(extents, 5u) << "make_images.py should have fragmented this file";
 }
 
-TEST(StorageImages, LargeReadsGoStraightToTheDevice) {
-  ONE_VOLUME_DISK(d, "mbr512.img");
-  Volume& v = d.volume();
+TEST_F(StorageImages, LargeReadsGoStraightToTheDevice) {
+  ASSERT_NO_FATAL_FAILURE(open_one_volume("mbr512.img"));
+  Volume& v = volume();
   FatFile f;
   ASSERT_TRUE(v.open("Models/demo-llama/model.bin", &f));
   uint32_t extents = 0;
   ASSERT_TRUE(v.fs().count_extents(f, &extents));
   std::vector<uint8_t> buf(f.size);
-  uint64_t calls0 = d.dev.read_calls(), sectors0 = d.dev.sectors_read();
+  const FileBlockDevice& dev = disk().dev;
+  uint64_t calls0 = dev.read_calls(), sectors0 = dev.sectors_read();
   ASSERT_TRUE(v.read(f, 0, f.size, buf.data()));
-  uint64_t calls = d.dev.read_calls() - calls0, sectors = d.dev.sectors_read() - sectors0;
+  uint64_t calls = dev.read_calls() - calls0, sectors = dev.sectors_read() - sectors0;
   // One device read per extent plus one for the partial last sector, plus FAT blocks
   // (4 KiB = 1024 entries each): ~3 MB in 512-byte clusters is ~6200 clusters.
   uint64_t fat_blocks = (f.size / v.fs().cluster_bytes()) / 1024 + 2;
@@ -137,14 +139,13 @@ TEST(StorageImages, LargeReadsGoStraightToTheDevice) {
 // a file in one run is one device read per request however small its clusters (no FAT
 // reads after open); a file in 7 runs is 7 reads; one in more runs than the volume
 // remembers still reads back exactly, walking the FAT.
-class ClusterRuns : public ::testing::TestWithParam<int> {};
+class ClusterRuns : public ImageTest, public ::testing::WithParamInterface<int> {};
 
 TEST_P(ClusterRuns, MergedIntoOneDeviceReadPerRun) {
-  REQUIRE_IMAGES();
   const std::string image = "clusters" + std::to_string(GetParam()) + ".img";
-  Disk d(image);
-  ASSERT_EQ(d.vols->volume_count(), 1) << d.scan_status.message();
-  Volume& v = d.volume();
+  ASSERT_NO_FATAL_FAILURE(open_one_volume(image));
+  Volume& v = volume();
+  const FileBlockDevice& dev = disk().dev;
   ASSERT_EQ(v.fs().cluster_bytes(), uint32_t(GetParam()));
   EXPECT_EQ(check_manifest(v, image), 3 + 6 + 40);
   EXPECT_EQ(check_manifest(v, image, 4097), 3 + 6 + 40);
@@ -161,9 +162,9 @@ TEST_P(ClusterRuns, MergedIntoOneDeviceReadPerRun) {
     EXPECT_EQ(extents, c.extents) << c.path;
     ASSERT_TRUE(v.open(c.path, &f));  // the runs of the file opened last are remembered
     std::vector<uint8_t> whole(f.size);
-    const uint64_t calls0 = d.dev.read_calls();
+    const uint64_t calls0 = dev.read_calls();
     ASSERT_TRUE(v.read(f, 0, f.size, whole.data()));
-    const uint64_t calls = d.dev.read_calls() - calls0;
+    const uint64_t calls = dev.read_calls() - calls0;
     if (c.extents <= 32) {
       EXPECT_EQ(calls, c.extents + 1) << c.path << ": one read per run + the last partial sector";
     } else {
@@ -174,13 +175,13 @@ TEST_P(ClusterRuns, MergedIntoOneDeviceReadPerRun) {
     // The loader's 4 MiB chunks: each chunk of the one-run file is one read.
     if (c.extents == 1) {
       std::vector<uint8_t> chunked(f.size);
-      const uint64_t before = d.dev.read_calls();
+      const uint64_t before = dev.read_calls();
       uint64_t chunks = 0;
       for (uint64_t off = 0; off < f.size; off += 4u << 20, chunks++) {
         size_t n = size_t(std::min<uint64_t>(4u << 20, f.size - off));
         ASSERT_TRUE(v.read(f, off, n, chunked.data() + off));
       }
-      EXPECT_EQ(d.dev.read_calls() - before, chunks + 1) << "one read per chunk + last sector";
+      EXPECT_EQ(dev.read_calls() - before, chunks + 1) << "one read per chunk + last sector";
       EXPECT_EQ(chunked, whole);
     }
     // Reads at odd offsets and lengths across run edges agree with the whole-file read.
@@ -203,8 +204,7 @@ TEST_P(ClusterRuns, MergedIntoOneDeviceReadPerRun) {
 
 INSTANTIATE_TEST_SUITE_P(StorageImages, ClusterRuns, ::testing::Values(512, 4096, 32768));
 
-TEST(StorageImages, Superfloppy) {
-  REQUIRE_IMAGES();
+TEST_F(StorageImages, Superfloppy) {
   Disk d("superfloppy.img");
   ASSERT_TRUE(d.scan_status) << d.scan_status.message();
   EXPECT_EQ(d.vols->table().scheme, PartitionScheme::kSuperfloppy);
@@ -214,8 +214,7 @@ TEST(StorageImages, Superfloppy) {
   EXPECT_EQ(check_manifest(d.volume(), "superfloppy.img"), 2);
 }
 
-TEST(StorageImages, GptWithLinuxPartition) {
-  REQUIRE_IMAGES();
+TEST_F(StorageImages, GptWithLinuxPartition) {
   Disk d("gpt512.img");
   ASSERT_TRUE(d.scan_status) << d.scan_status.message();
   EXPECT_EQ(d.vols->table().scheme, PartitionScheme::kGpt);
@@ -245,9 +244,9 @@ uint8_t big_byte(uint64_t x, uint64_t size) {
 }
 }  // namespace
 
-TEST(StorageImages, OneGigabyteSparseFileRandomReads) {
-  ONE_VOLUME_DISK(d, "gpt512.img");
-  Volume& v = d.volume();
+TEST_F(StorageImages, OneGigabyteSparseFileRandomReads) {
+  ASSERT_NO_FATAL_FAILURE(open_one_volume("gpt512.img"));
+  Volume& v = volume();
   FatFile f;
   Status st = v.open("big.bin", &f);
   ASSERT_TRUE(st) << st.message();
@@ -287,8 +286,7 @@ TEST(StorageImages, OneGigabyteSparseFileRandomReads) {
   EXPECT_NE(strstr(st.message(), "past the end"), nullptr) << st.message();
 }
 
-TEST(StorageImages, FourKSectorGpt) {
-  REQUIRE_IMAGES();
+TEST_F(StorageImages, FourKSectorGpt) {
   Disk d("gpt4k.img", 4096);
   ASSERT_TRUE(d.scan_status) << d.scan_status.message();
   EXPECT_EQ(d.vols->table().scheme, PartitionScheme::kGpt);
@@ -303,8 +301,7 @@ TEST(StorageImages, FourKSectorGpt) {
   EXPECT_FALSE(wrong.scan_status);
 }
 
-TEST(StorageImages, FourKFatOnBothSectorSizes) {
-  REQUIRE_IMAGES();
+TEST_F(StorageImages, FourKFatOnBothSectorSizes) {
   for (uint32_t ss : {512u, 4096u}) {
     Disk d("superfloppy4k.img", ss);
     ASSERT_TRUE(d.scan_status) << d.scan_status.message();
@@ -313,8 +310,7 @@ TEST(StorageImages, FourKFatOnBothSectorSizes) {
   }
 }
 
-TEST(StorageImages, MbrPartitionTypesAndForeignFilesystems) {
-  REQUIRE_IMAGES();
+TEST_F(StorageImages, MbrPartitionTypesAndForeignFilesystems) {
   Disk d("mbr_types.img");
   ASSERT_TRUE(d.scan_status) << d.scan_status.message();
   ASSERT_EQ(d.vols->partition_count(), 4);

@@ -32,13 +32,6 @@ inline bool images_ready() {
                       "or tests/storage/make_images.py " STORAGE_IMAGES_DIR;             \
   } while (0)
 
-// Test image `image` opened as a disk that must hold exactly one FAT volume (a test that
-// needs more or fewer checks volume_count() itself).
-#define ONE_VOLUME_DISK(d, image) \
-  REQUIRE_IMAGES();               \
-  Disk d(image);                  \
-  ASSERT_EQ(d.vols->volume_count(), 1)
-
 struct ManifestEntry {
   char kind;  // 'F' file, 'D' folder, 'B' big sparse file
   uint64_t size = 0;
@@ -77,6 +70,23 @@ struct Disk {
     scan_status = vols->scan(&dev);
   }
   inferpi::Volume& volume(int i = 0) { return vols->volume(i); }
+};
+
+// Fixture of the image suites: every test skips without the images, and most start from an
+// image holding one FAT32 volume: ASSERT_NO_FATAL_FAILURE(open_one_volume("x.img")), then
+// volume() and disk().
+class ImageTest : public ::testing::Test {
+ protected:
+  void SetUp() override { REQUIRE_IMAGES(); }
+  void open_one_volume(const std::string& image, uint32_t sector_size = 512) {
+    disk_ = std::make_unique<Disk>(image, sector_size);
+    ASSERT_EQ(disk_->vols->volume_count(), 1) << image << ": " << disk_->scan_status.message();
+  }
+  Disk& disk() { return *disk_; }
+  inferpi::Volume& volume() { return disk_->volume(); }
+
+ private:
+  std::unique_ptr<Disk> disk_;
 };
 
 // Reads a whole file in chunks of `chunk` bytes and returns the CRC-32 of its bytes.
