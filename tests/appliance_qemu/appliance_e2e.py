@@ -264,6 +264,17 @@ def scenario_bad(args, work):
         print(q.transcript()[-3000:])
 
 
+def check_wsum(q, size, want_crc, where):
+    """The debug shell's `wsum` of the demo model file (read into the model window) must
+    have the file's size and CRC."""
+    q.send_line("wsum usb0 /demo-nanochat/model.bin")
+    m = q.expect(r"fsum \S+: (\d+) bytes crc32 ([0-9a-f]{8})", timeout=120)
+    if int(m.group(1)) != size or int(m.group(2), 16) != want_crc:
+        q.fail("wsum %s: %s bytes crc32 %s, the file has %d bytes crc32 %08x"
+               % (where, m.group(1).decode(), m.group(2).decode(), size, want_crc))
+    print("wsum %s: crc32 %08x == the file's" % (where, want_crc))
+
+
 def scenario_hole(args, work):
     src = os.path.join(work, "src")
     huge = os.path.join(src, "huge")
@@ -316,12 +327,7 @@ def scenario_hole(args, work):
         # the hole, so a wrong translation or a DMA across the hole changes the CRC.
         with open(os.path.join(nano, "model.bin"), "rb") as f:
             want_crc = zlib.crc32(f.read())
-        q.send_line("wsum usb0 /demo-nanochat/model.bin")
-        m = q.expect(r"fsum \S+: (\d+) bytes crc32 ([0-9a-f]{8})", timeout=120)
-        if int(m.group(1)) != size or int(m.group(2), 16) != want_crc:
-            q.fail("wsum: %s bytes crc32 %s, the file has %d bytes crc32 %08x"
-                   % (m.group(1).decode(), m.group(2).decode(), size, want_crc))
-        print("wsum across the segment boundary: crc32 %08x == the file's" % want_crc)
+        check_wsum(q, size, want_crc, "across the segment boundary")
         q.send_line("menu")
         q.expect(MENU, timeout=120)
         menu = q.transcript()
@@ -347,12 +353,7 @@ def scenario_hole(args, work):
         q.expect(r"inferpi> ")
         q.send_line("usb")
         q.expect(r"usb: ready in", timeout=120)
-        q.send_line("wsum usb0 /demo-nanochat/model.bin")
-        m = q.expect(r"fsum \S+: (\d+) bytes crc32 ([0-9a-f]{8})", timeout=120)
-        if int(m.group(1)) != size or int(m.group(2), 16) != want_crc:
-            q.fail("wsum above 4 GiB: %s bytes crc32 %s, the file has %d bytes crc32 %08x"
-                   % (m.group(1).decode(), m.group(2).decode(), size, want_crc))
-        print("wsum into RAM above 4 GiB: crc32 %08x == the file's" % want_crc)
+        check_wsum(q, size, want_crc, "into RAM above 4 GiB")
 
 
 def main():

@@ -6,7 +6,6 @@ tools/export_gpt2.py and compares with nanochat's golden outputs. Exit 77 = skip
 
     gpt2_cli_cases.py --inferpi BIN --work DIR --shared DIR CASE
 """
-import argparse
 import json
 import os
 import re
@@ -16,11 +15,8 @@ import sys
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SKIP = 77
-
-
-class Fail(Exception):
-    pass
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from pylib.cli_cases import Fail, parse_args, run as run_case, skip  # noqa: E402
 
 
 def run(args, check=True):
@@ -40,14 +36,14 @@ def export(a, ckpt, tokdir, name, extra=()):
 def golden(a):
     g = os.path.join(a.shared, "golden", "nanochat_gqa_sssl")
     if not os.path.exists(os.path.join(g, "golden.json")):
-        sys.exit(SKIP)
+        skip(f"{g}/golden.json absent (reference material ../shared not available)")
     return g, json.load(open(os.path.join(g, "golden.json")))
 
 
 def demo(a):
     d = os.path.join(a.shared, "models", "demo-nanochat")
     if not os.path.exists(os.path.join(d, "tokenizer", "tokenizer.pkl")):
-        sys.exit(SKIP)
+        skip(f"{d}/tokenizer/tokenizer.pkl absent (reference material ../shared not available)")
     return export(a, os.path.join(d, "chatsft_checkpoints", "d6"), os.path.join(d, "tokenizer"), "demo")
 
 
@@ -87,7 +83,7 @@ def case_tokenize(a):
     t = os.path.join(a.shared, "golden", "nanochat_tokenizer", "golden.json")
     g, _ = golden(a)
     if not os.path.exists(t):
-        sys.exit(SKIP)
+        skip(f"{t} absent (reference material ../shared not available)")
     model = export(a, os.path.join(g, "chatsft_checkpoints", "d4"), os.path.join(g, "tokenizer"), "golden")
     cases = json.load(open(t))["cases"]
     bad = 0
@@ -132,19 +128,9 @@ def case_chat(a):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--inferpi", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--shared", required=True)
-    ap.add_argument("case")
-    a = ap.parse_args()
-    os.makedirs(a.work, exist_ok=True)
-    try:
-        globals()["case_" + a.case](a)
-    except Fail as e:
-        print(f"FAIL: {e}")
-        sys.exit(1)
+    a = parse_args()
+    return run_case(lambda: globals()["case_" + a.case](a))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

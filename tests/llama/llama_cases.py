@@ -7,7 +7,6 @@ Each case exports a model with tools/export_llama.py, runs the `inferpi` scripta
 commands and compares against tests/reference/llama_reference.py (numpy, float64, HF
 definition). Exit 0 = pass, 77 = skipped (reference material absent), else fail.
 """
-import argparse
 import json
 import os
 import shutil
@@ -23,9 +22,9 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
 from llama_reference import HFModel  # noqa: E402
 from pylib import hf_llama, llama2c, random_models  # noqa: E402
+from pylib.cli_cases import Fail, parse_args, run as run_case, skip  # noqa: E402
 from pylib.safetensors_reader import Checkpoint  # noqa: E402
 
-SKIP = 77
 TOL = {"f32": 1e-4, "f16": 2e-2}
 # The logits are compared with the f32 KV cache (`--kv f32`: the engine's arithmetic on exact
 # attention inputs, which is what the tolerances above are for). The default f16 cache rounds
@@ -37,10 +36,6 @@ TOL_F16_KV = 0.1
 # it is deterministic and KJV-like English.)
 GENESIS_REPLY = ("And he said unto him, Go, let us go, and we will go. "
                  "And he said unto him, Go, and tell us what we have done.")
-
-
-class Fail(Exception):
-    pass
 
 
 def run(args, **kw):
@@ -232,8 +227,7 @@ def check_parity(a, hf_dir, dtype, ids):
 def demo_dir(a):
     d = os.path.join(a.shared, "models", "demo-llama")
     if not os.path.isdir(d):
-        print(f"SKIP: {d} absent (reference material ../shared not available)")
-        sys.exit(SKIP)
+        skip(f"{d} absent (reference material ../shared not available)")
     return d
 
 
@@ -356,8 +350,7 @@ def case_llama2c_fp16(a):
 def case_tokenizer_golden(a):
     golden = os.path.join(a.shared, "golden", "spm_tokenizer", "golden.json")
     if not os.path.exists(golden):
-        print(f"SKIP: {golden} absent")
-        sys.exit(SKIP)
+        skip(f"{golden} absent")
     out_dir = os.path.join(a.work, "demo")
     export(demo_dir(a), out_dir, "f32")
     with open(golden) as f:
@@ -390,8 +383,7 @@ def case_perplexity(a):
     the held-out KJV text so that the numpy reference stays quick."""
     corpus = os.path.join(a.shared, "corpus", "kjv-heldout.txt")
     if not os.path.exists(corpus):
-        print(f"SKIP: {corpus} absent")
-        sys.exit(SKIP)
+        skip(f"{corpus} absent")
     out_dir = os.path.join(a.work, "demo")
     export(demo_dir(a), out_dir, "f32")
     with open(corpus, encoding="utf-8") as f:
@@ -579,28 +571,11 @@ def case_bpe_tokenizer(a):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--inferpi", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--shared", required=True)
-    ap.add_argument("case")
-    a = ap.parse_args()
-    shutil.rmtree(a.work, ignore_errors=True)
-    os.makedirs(a.work)
-    try:
-        if a.case.startswith("parity_"):
-            name, dtype = a.case[len("parity_"):].rsplit("_", 1)
-            case_parity(a, name, dtype)
-        else:
-            globals()["case_" + a.case](a)
-    except Fail as e:
-        print(f"FAIL: {e}")
-        return 1
-    except subprocess.CalledProcessError as e:
-        print(f"FAIL: {' '.join(e.cmd)} exited {e.returncode}: {e.stderr}")
-        return 1
-    print("PASS")
-    return 0
+    a = parse_args(fresh_work=True)
+    if a.case.startswith("parity_"):
+        name, dtype = a.case[len("parity_"):].rsplit("_", 1)
+        return run_case(lambda: case_parity(a, name, dtype))
+    return run_case(lambda: globals()["case_" + a.case](a))
 
 
 if __name__ == "__main__":

@@ -37,24 +37,25 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "llama"))
 import gguf_peer_test as peer  # noqa: E402  (reads the same argv)
-peer.FORWARD_ARGS = ["--kv", "f32"]
+import peer_checks as pc  # noqa: E402
 from family_models import Q4_K, SPECS, write_family  # noqa: E402
 from pylib import quant  # noqa: E402
 
 def compare_ids(label, model_dir, vocab, prompt_ids, text_ids):
     """Greedy and top-1 agreement on given ids (exports of the tiny HF tokenizer: tokenization
     of those is not what this test is about)."""
-    p = peer.peer({"model": os.path.join(model_dir, "model.gguf"),
+    p = pc.node("llama_peer.mjs", {"model": os.path.join(model_dir, "model.gguf"),
                    "greedy": {"tokens": prompt_ids, "n": 32}, "top1": {"tokens": text_ids}})
-    mine = [int(t) for t in peer.ours("generate", model_dir, "--ids", ",".join(map(str, prompt_ids)),
-                                      "--max-tokens", "32").split()]
+    mine = [int(t) for t in pc.ours("generate", model_dir, "--ids", ",".join(map(str, prompt_ids)),
+                                    "--max-tokens", "32").split()]
     n_same = next((i for i, (a, b) in enumerate(zip(mine, p["greedy"])) if a != b), 32)
-    peer.check(f"{label} greedy", n_same == 32, f"first {n_same}/32 greedy tokens identical (need 32)")
+    pc.check(f"{label} greedy", n_same == 32, f"first {n_same}/32 greedy tokens identical (need 32)")
     peer.check_top1(label, model_dir, text_ids, vocab, p["top1"], quantized=False)
 
 
 def main():
-    peer.require_node_package(HERE, "node-llama-cpp")
+    pc.configure(peer.INFERPI, peer.WORK, forward_args=["--kv", "f32"])
+    pc.require_node("node-llama-cpp")
     os.makedirs(peer.WORK, exist_ok=True)
     models = []
     for name in SPECS:
@@ -63,15 +64,10 @@ def main():
             d = os.path.join(peer.WORK, f"{name}-{dname}")
             V = write_family(name, dt, os.path.join(d, "model.gguf"))
             models.append((f"{name} {dname}", d, dname in ("q8_0", "q4_K"), V))
-    try:
-        peer.peer({"model": os.path.join(models[0][1], "model.gguf"), "tokenize": ["a"]})
-    except Exception as e:  # noqa: BLE001 - report whatever stopped it
-        peer.skip(f"the prebuilt llama.cpp from node-llama-cpp cannot run here: {e}")
-    corpus = os.path.join(peer.SHARED, "corpus", "kjv-heldout.txt")
-    text = open(corpus, encoding="utf-8").read()[:4000] if os.path.exists(corpus) else (
-        peer.PROMPT + " And God said, Let there be light: and there was light. " * 40)
+    pc.require_llama_cpp(os.path.join(models[0][1], "model.gguf"))
+    text = pc.heldout_text(peer.SHARED)
     for label, d, quantized, V in models:
-        ids = ([1] + peer.our_tokens(d, text))[:256]
+        ids = ([1] + pc.our_tokens(d, text))[:256]
         peer.compare(label, d, quantized, V, ids)
 
     # HF folders -> tools/export_llama.py --format gguf -> both engines.
@@ -90,7 +86,7 @@ def main():
                             "--model_dir", hf, "--output_dir", out, "--dtype", dtype,
                             "--format", "gguf"], check=True, capture_output=True)
             compare_ids(f"HF {case} -> gguf {dtype}", out, V, prompt, text_ids)
-    return peer.finish("family peer checks")
+    return pc.finish("family peer checks")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ types llama-quantize writes and we only read). Checks per model (issue #8):
     identical and the top-1 token agreeing at >= 95% of positions over a 256-token text.
 Prints "SKIP: <reason>" and exits 0 when the peer cannot run (CTest marks it skipped).
 """
-import json
 import os
 import subprocess
 import sys
@@ -23,48 +22,19 @@ import numpy as np
 INFERPI, SRC, SHARED, WORK = (sys.argv[1:5] + [""] * 4)[:4]
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from pylib import gguf_writer as gw, quant, random_models  # noqa: E402
-from peer_checks import check, failures, finish, require_node_package, skip  # noqa: E402,F401
+from peer_checks import (PROMPT, check, configure, finish, heldout_text, node, ours,  # noqa: E402
+                         our_tokens, require_llama_cpp, require_node)
 
-PEER_DIR = os.path.join(SRC, "tests", "peer")
+configure(INFERPI, WORK)
 TRICKY = ["Hello world", " leading space", "two  spaces and trailing ", "tabs\tand\nnew\nlines\n\n",
           "héllo wörld ½ 日本語 🤖", "numbers 1234567890 3.14159", "punct!?.,;:'\"()[]{}<>",
           "<s> and </s> stay text", "\u2581already\u2581marked", "a", "The LORD said unto Moses,",
           "\u00a0no-break\u00a0space", "x" * 40]
-PROMPT = "In the beginning God created the heaven and the earth. And the"
 # A greedy split or a top-1 difference where our two candidates' logits are closer than
 # TIE × (std of the logits at that position) is a rounding tie (quantized files only: the two
 # implementations round activations and accumulate in different orders, which moves logits
 # by about 1% of their spread).
 TIE = 0.03
-
-
-def peer(request):
-    path = os.path.join(WORK, "peer_request.json")
-    with open(path, "w") as f:
-        json.dump(request, f)
-    r = subprocess.run(["node", os.path.join(PEER_DIR, "llama_peer.mjs"), path],
-                       capture_output=True, text=True, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError(f"llama.cpp peer failed: {r.stderr.strip()[-800:]}")
-    return json.loads(r.stdout.strip().splitlines()[-1])
-
-
-# Extra options for our `generate` and `logits` runs (families_peer_test.py: `--kv f32`).
-FORWARD_ARGS = []
-
-
-def ours(*args):
-    if args[0] in ("generate", "logits"):
-        args = (*args, *FORWARD_ARGS)
-    r = subprocess.run([INFERPI, *args], capture_output=True, text=True, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError(f"inferpi {args[0]} failed: {r.stderr.strip()}")
-    return r.stdout
-
-
-def our_tokens(model_dir, text):
-    out = ours("tokenize", model_dir, "--text", text).split()
-    return [int(t) for t in out]
 
 
 def our_logits(model_dir, ids, vocab):
@@ -97,14 +67,13 @@ def check_top1(label, model_dir, ids, vocab, theirs, quantized):
     check(f"{label} top-1", ok, detail)
 
 
-
 def compare(label, model_dir, quantized, vocab, text_ids):
     gguf = os.path.join(model_dir, "model.gguf")
     bos = 1
     prompt_ids = [bos] + our_tokens(model_dir, PROMPT)
     req = {"model": gguf, "tokenize": TRICKY, "greedy": {"tokens": prompt_ids, "n": 32},
            "top1": {"tokens": text_ids}}
-    p = peer(req)
+    p = node("llama_peer.mjs", req)
     for text, theirs in zip(TRICKY, p["tokens"]):
         mine = our_tokens(model_dir, text)
         check(f"{label} tokenize {text[:24]!r}", mine == theirs,
@@ -207,9 +176,6 @@ def random_kquant_model(path):
     pieces, scores, types = random_models.synthetic_spm_vocab()
     V, D, F, L, H, KV = len(pieces), 256, 512, 2, 4, 2
     hs = D // H
-    cfg = {"arch": "llama", "dim": D, "hidden_dim": F, "n_layers": L, "n_heads": H,
-           "n_kv_heads": KV, "head_dim": hs, "vocab_size": V, "context_length": 512,
-           "rope_theta": 10000.0, "rms_eps": 1e-5}
     w = gw.GGUFWriter()
     for k, v, t in (("general.architecture", "llama", None), ("general.name", "random-kquant", None),
                     ("llama.context_length", 512, gw.U32), ("llama.embedding_length", D, gw.U32),
@@ -250,7 +216,7 @@ def random_kquant_model(path):
 
 
 def main():
-    require_node_package(PEER_DIR, "node-llama-cpp")
+    require_node("node-llama-cpp")
     os.makedirs(WORK, exist_ok=True)
     models = []  # (label, dir, quantized, vocab)
     for arch in ("llama", "qwen2"):
@@ -275,14 +241,8 @@ def main():
             models.append((f"demo-llama {dname}", d, dname != "f16", 2048))
     else:
         print(f"note: {demo} absent: demo-llama peer checks skipped")
-    # Peer smoke test: can the prebuilt llama.cpp run on this machine at all?
-    try:
-        peer({"model": os.path.join(models[0][1], "model.gguf"), "tokenize": ["a"]})
-    except Exception as e:  # noqa: BLE001 - report whatever stopped it
-        skip(f"the prebuilt llama.cpp from node-llama-cpp cannot run here: {e}")
-    corpus = os.path.join(SHARED, "corpus", "kjv-heldout.txt")
-    text = open(corpus, encoding="utf-8").read()[:4000] if os.path.exists(corpus) else (
-        PROMPT + " And God said, Let there be light: and there was light. " * 40)
+    require_llama_cpp(os.path.join(models[0][1], "model.gguf"))
+    text = heldout_text(SHARED)
     for label, d, quantized, V in models:
         ids = ([1] + our_tokens(d, text))[:256]
         compare(label, d, quantized, V, ids)

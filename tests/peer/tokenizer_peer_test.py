@@ -22,10 +22,8 @@ Checks:
   4. BOS/EOS ids and add_bos agree with llama.cpp's reading of the file.
 Prints "SKIP: <reason>" when node or the npm packages are missing (CTest marks it skipped).
 """
-import json
 import os
 import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -33,9 +31,10 @@ import numpy as np
 INFERPI, SRC, WORK = sys.argv[1:4]
 sys.path.insert(0, os.path.join(SRC, "tools"))
 from pylib import gguf_writer as gw, quant, random_models  # noqa: E402
-from peer_checks import check, finish, require_node_package, skip  # noqa: E402
+from peer_checks import (check, configure, finish, has_package, node, ours,  # noqa: E402
+                         our_tokens, require_node, skip)
 
-PEER_DIR = os.path.join(SRC, "tests", "peer")
+configure(INFERPI, WORK)
 TEMPLATES = os.path.join(SRC, "tests", "fixtures", "chat_templates")
 
 TRICKY = [
@@ -58,29 +57,6 @@ TRAIN_TEXT = ("In the beginning God created the heaven and the earth. And God sa
 SYSTEM = "You are a concise assistant."
 TURNS = ["What is the capital of France?", "Paris.", "And of Japan?", "Tokyo.",
          "Thanks! Which city is bigger?"]
-
-
-def node(script, request):
-    path = os.path.join(WORK, "request.json")
-    with open(path, "w") as f:
-        json.dump(request, f)
-    r = subprocess.run(["node", os.path.join(PEER_DIR, script), path], capture_output=True,
-                       text=True, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError(f"{script} failed: {r.stderr.strip()[-800:]}")
-    return json.loads(r.stdout.strip().splitlines()[-1])
-
-
-def ours(*args):
-    r = subprocess.run([INFERPI, *args], capture_output=True, timeout=600)
-    if r.returncode != 0:
-        raise RuntimeError(f"inferpi {args[0]} failed: {r.stderr.decode(errors='replace').strip()}")
-    return r.stdout.decode("utf-8")
-
-
-def our_tokens(model_dir, text, special=False):
-    return [int(t) for t in ours("tokenize", model_dir, "--text", text,
-                                 *(["--special"] if special else [])).split()]
 
 
 def chat_args(system, turns, think=None):
@@ -259,8 +235,8 @@ def check_thinking_display(V, vocab, template):
 
 
 def main():
-    require_node_package(PEER_DIR, "@huggingface/jinja")
-    have_llama = os.path.exists(os.path.join(PEER_DIR, "node_modules", "node-llama-cpp"))
+    require_node("@huggingface/jinja")
+    have_llama = has_package("node-llama-cpp")
     if not have_llama:
         print("note: node-llama-cpp absent: llama.cpp tokenization checks skipped")
     shutil.rmtree(WORK, ignore_errors=True)

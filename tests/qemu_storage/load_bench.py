@@ -19,7 +19,6 @@ import random
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import zlib
@@ -101,10 +100,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workdir")
     a = ap.parse_args()
-    for tool in ("qemu-system-aarch64", "sfdisk", "mkfs.vfat", "mcopy"):
-        if not shutil.which(tool):
-            print("SKIP: %s not installed" % tool)
-            return 77
+    why = sst.unavailable()
+    if why:
+        print("SKIP: " + why)
+        return 77
     workdir = a.workdir or tempfile.mkdtemp(prefix="inferpi-loadbench-")
     os.makedirs(workdir, exist_ok=True)
     payload = random.Random(16).randbytes(a.mib << 20)

@@ -200,6 +200,19 @@ USB_TOPOLOGY = {
 USB_TOPOLOGY["hubeval"] = USB_TOPOLOGY["hub"]
 
 
+def check_readtest(q, img, dev, lba, count, what, unaligned=False):
+    """`readtest DEV LBA COUNT [unaligned]`: the CRC the kernel prints must be the CRC of
+    those sectors of the image. Returns it."""
+    out = q.command("readtest %s %d %d%s" % (dev, lba, count, " unaligned" if unaligned else ""))
+    m = expect(out, r"crc32 ([0-9a-f]{8})", what)
+    with open(img, "rb") as f:
+        f.seek(lba * 512)
+        want = zlib.crc32(f.read(count * 512))
+    if int(m.group(1), 16) != want:
+        raise AssertionError("%s crc %s != %08x" % (what, m.group(1), want))
+    return want
+
+
 def usb_scenario(kernel, workdir, name):
     img = os.path.join(workdir, "stick.img")
     payload = make_fat_image(img, 64, 6, seed=1)
@@ -227,22 +240,10 @@ def usb_scenario(kernel, workdir, name):
     report_rate("usb-" + name, out)
     check_files(q, "usb0", payload, "usb-" + name)
     # A read at an odd LBA through the bounce path and past-the-end handling.
-    out = q.command("readtest usb0 2049 3")
-    m = expect(out, r"crc32 ([0-9a-f]{8})", "readtest")
-    with open(img, "rb") as f:
-        f.seek(2049 * 512)
-        want3 = zlib.crc32(f.read(3 * 512))
-    if int(m.group(1), 16) != want3:
-        raise AssertionError("readtest crc %s != %08x" % (m.group(1), want3))
+    want3 = check_readtest(q, img, "usb0", 2049, 3, "readtest")
     # A read into a buffer that is not cache-line aligned goes through the bounce buffer
     # (256 KiB), here in several pieces.
-    out = q.command("readtest usb0 100 1500 unaligned")
-    m = expect(out, r"crc32 ([0-9a-f]{8})", "unaligned readtest")
-    with open(img, "rb") as f:
-        f.seek(100 * 512)
-        want = zlib.crc32(f.read(1500 * 512))
-    if int(m.group(1), 16) != want:
-        raise AssertionError("unaligned readtest crc %s != %08x" % (m.group(1), want))
+    check_readtest(q, img, "usb0", 100, 1500, "unaligned readtest", unaligned=True)
     out = q.command("readtest usb0 131071 2")
     expect(out, r"past the end", "read past the end")
     # The device itself refuses a READ past its end (CHECK CONDITION; QEMU also stalls the
@@ -282,12 +283,7 @@ def sd_scenario(kernel, workdir, name):
     report_rate("sd-" + name, out)
     if payload is not None:
         check_files(q, "sd0", payload, "sd-" + name)
-    out = q.command("readtest sd0 7 1")
-    m = expect(out, r"crc32 ([0-9a-f]{8})", "single block")
-    with open(img, "rb") as f:
-        f.seek(7 * 512)
-        if int(m.group(1), 16) != zlib.crc32(f.read(512)):
-            raise AssertionError("single-block read mismatch")
+    check_readtest(q, img, "sd0", 7, 1, "single-block readtest")
     q.finish(0)
 
 
@@ -323,20 +319,27 @@ SCENARIOS = {"superspeed": usb_scenario, "highspeed": usb_scenario, "hub": usb_s
              "sdhci": sd_scenario, "sdhc": sd_scenario, "unplug": unplug_scenario}
 
 
+def unavailable():
+    """None when QEMU virt and the image tools are there; otherwise what is missing."""
+    why = qemu_boards.unavailable("virt")
+    if why:
+        return why
+    for tool in ("sfdisk", "mkfs.vfat", "mcopy"):
+        if not shutil.which(tool):
+            return "%s not installed (tools/setup installs it)" % tool
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
     ap.add_argument("--workdir")
     args = ap.parse_args()
-    why = qemu_boards.unavailable("virt")
+    why = unavailable()
     if why:
         print("SKIP: " + why)
-        return 77
-    for tool in ("sfdisk", "mkfs.vfat", "mcopy"):
-        if not shutil.which(tool):
-            print("SKIP: %s not installed" % tool)
-            return 77
+        return qemu_boards.SKIP_RETURN_CODE
     workdir = args.workdir or tempfile.mkdtemp(prefix="inferpi-storage-")
     os.makedirs(workdir, exist_ok=True)
     try:

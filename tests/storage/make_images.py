@@ -160,42 +160,38 @@ class Raw:
             for i in range(0, self.cb, 32):
                 yield self.cluster_pos(c) + i, blob[i:i + 32]
 
-    def find_sfn(self, dir_cluster, sfn11):
-        """Position of the 8.3 entry and of the LFN entries in front of it."""
+    def named_entries(self, dir_cluster):
+        """(position, 8.3 entry, [(position, entry) of the LFN entries in front of it, in disk
+        order]) for every entry of a directory up to its end marker."""
         lfns = []
         for pos, e in self.dir_entries(dir_cluster):
             if e[0] == 0:
-                break
+                return
             if e[11] == 0x0F:
-                lfns.append(pos)
+                if e[0] & 0x40:  # the last piece of a long name is stored first
+                    lfns = []
+                lfns.append((pos, e))
                 continue
-            if e[:11] == sfn11:
-                return pos, lfns
+            yield pos, e, lfns
             lfns = []
+
+    def find_sfn(self, dir_cluster, sfn11):
+        """Position of the 8.3 entry and of the LFN entries in front of it."""
+        for pos, e, lfns in self.named_entries(dir_cluster):
+            if e[:11] == sfn11:
+                return pos, [p for p, _ in lfns]
         raise SystemExit("make_images: %r not found" % sfn11)
 
     def sfn_of(self, dir_cluster, long_name):
         """8.3 bytes of the entry whose long name (mtools made) is `long_name`."""
-        units = []
-        for pos, e in self.dir_entries(dir_cluster):
-            if e[0] == 0:
-                break
-            if e[11] == 0x0F:
-                if e[0] & 0x40:
-                    units = []
-                part = []
-                for o in (1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30):
-                    part.append(struct.unpack_from("<H", e, o)[0])
-                units = part + units
-                continue
-            name = []
-            for u in units:
-                if u == 0:
-                    break
-                name.append(u)
+        for _, e, lfns in self.named_entries(dir_cluster):
+            units = []
+            for _, lfn in reversed(lfns):
+                units += [struct.unpack_from("<H", lfn, o)[0]
+                          for o in (1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30)]
+            name = units[:units.index(0)] if 0 in units else units
             if bytes(struct.pack("<%dH" % len(name), *name)).decode("utf-16-le") == long_name:
                 return e[:11]
-            units = []
         raise SystemExit("make_images: %r not found" % long_name)
 
     def set_fsinfo_next_free(self, v):
