@@ -7,6 +7,13 @@
 
 namespace inferpi {
 
+void ReadRate::add(const uint8_t* data, size_t n, uint64_t read_us) {
+  us += read_us;
+  crc32 = crc32_update(crc32, data, n);
+  bytes += n;
+  if (n > chunk_bytes) chunk_bytes = uint32_t(n);
+}
+
 Status measure_raw_read(BlockDevice& dev, uint64_t first_lba, uint64_t bytes, void* buffer,
                         size_t buffer_bytes, ReadRate* out, uint64_t max_us) {
   *out = ReadRate{};
@@ -25,37 +32,12 @@ Status measure_raw_read(BlockDevice& dev, uint64_t first_lba, uint64_t bytes, vo
     const uint64_t n = count < per_read ? count : per_read;
     const uint64_t t0 = platform::now_us();
     INFERPI_TRY(dev.read(lba, n, buf));
-    out->us += platform::now_us() - t0;
-    out->crc32 = crc32_update(out->crc32, buf, size_t(n * ss));
-    out->bytes += n * ss;
-    if (n * ss > out->chunk_bytes) out->chunk_bytes = uint32_t(n * ss);
+    out->add(buf, size_t(n * ss), platform::now_us() - t0);
     lba += n;
     count -= n;
     if (max_us && out->us >= max_us) break;
   }
   if (out->bytes && out->us == 0) out->us = 1;  // a clock too coarse for one fast read
-  return Status::ok();
-}
-
-Status measure_file_read(Volume& volume, const char* path, void* buffer, size_t buffer_bytes,
-                         ReadRate* out) {
-  *out = ReadRate{};
-  if (buffer_bytes == 0) return Status::error("no read buffer");
-  uint8_t* buf = static_cast<uint8_t*>(buffer);
-  FatFile f;
-  uint64_t t0 = platform::now_us();
-  INFERPI_TRY(volume.open(path, &f));
-  out->us += platform::now_us() - t0;
-  if (f.is_dir) return Status::error("%s: is a folder", path);
-  for (uint64_t off = 0; off < f.size;) {
-    const size_t n = size_t(f.size - off < buffer_bytes ? f.size - off : buffer_bytes);
-    t0 = platform::now_us();
-    INFERPI_TRY(volume.read(f, off, n, buf));
-    out->us += platform::now_us() - t0;
-    out->crc32 = crc32_update(out->crc32, buf, n);
-    out->bytes += n;
-    off += n;
-  }
   return Status::ok();
 }
 
@@ -84,14 +66,10 @@ Status measure_file_and_raw(Volume& volume, const char* path, void* buffer, size
       t0 = platform::now_us();
       if (fat_now) {
         INFERPI_TRY(volume.read(f, off, n, buf));
-        file->us += platform::now_us() - t0;
-        file->crc32 = crc32_update(file->crc32, buf, n);
-        file->bytes += n;
+        file->add(buf, n, platform::now_us() - t0);
       } else if (sectors > 0) {
         INFERPI_TRY(dev.read(first_lba + off / ss, sectors, buf));
-        raw->us += platform::now_us() - t0;
-        raw->crc32 = crc32_update(raw->crc32, buf, size_t(sectors * ss));
-        raw->bytes += sectors * ss;
+        raw->add(buf, size_t(sectors * ss), platform::now_us() - t0);
       }
     }
   }

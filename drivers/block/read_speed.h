@@ -21,6 +21,8 @@ struct ReadRate {
   uint32_t crc32 = 0;        // of the bytes read (computed outside the timed part)
   uint32_t chunk_bytes = 0;  // the largest single read
   double mb_per_s() const { return us ? double(bytes) / double(us) : 0.0; }  // 10^6 B/s
+  // Counts one read: `n` bytes, now in `data`, that took `read_us`.
+  void add(const uint8_t* data, size_t n, uint64_t read_us);
 };
 
 // Reads `bytes` (whole sectors; a partial last sector is not read) from `first_lba` on, in
@@ -29,12 +31,6 @@ struct ReadRate {
 // `max_us` (0 = no limit: a slow device then takes long); fails on the first read error.
 Status measure_raw_read(BlockDevice& dev, uint64_t first_lba, uint64_t bytes, void* buffer,
                         size_t buffer_bytes, ReadRate* out, uint64_t max_us = 0);
-
-// Opens `path` on `volume` and reads the whole file as the model loader does: one
-// Volume::read per `buffer_bytes` chunk, in order. The time includes the open (the
-// cluster-chain check), which a load also pays.
-Status measure_file_read(Volume& volume, const char* path, void* buffer, size_t buffer_bytes,
-                         ReadRate* out);
 
 // Both at once, chunk by chunk: each buffer-sized chunk of the file is read through FAT32
 // and then raw from the same place on the partition (for a file in one run, the same
