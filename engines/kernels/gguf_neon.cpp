@@ -15,24 +15,25 @@ namespace {
 
 inline float h(const uint8_t* p) { return f16_to_f32(load_u16(p)); }
 
-// acc += float(q[i]) * x[i] for 16 unsigned bytes.
-inline float32x4_t fma_u8(float32x4_t acc, uint8x16_t q, const float* x) {
-  uint16x8_t lo = vmovl_u8(vget_low_u8(q)), hi = vmovl_high_u8(q);
-  acc = vfmaq_f32(acc, vcvtq_f32_u32(vmovl_u16(vget_low_u16(lo))), vld1q_f32(x));
-  acc = vfmaq_f32(acc, vcvtq_f32_u32(vmovl_high_u16(lo)), vld1q_f32(x + 4));
-  acc = vfmaq_f32(acc, vcvtq_f32_u32(vmovl_u16(vget_low_u16(hi))), vld1q_f32(x + 8));
-  acc = vfmaq_f32(acc, vcvtq_f32_u32(vmovl_high_u16(hi)), vld1q_f32(x + 12));
-  return acc;
-}
-
-// acc += float(q[i]) * x[i] for 16 signed bytes.
-inline float32x4_t fma_s8(float32x4_t acc, int8x16_t q, const float* x) {
-  int16x8_t lo = vmovl_s8(vget_low_s8(q)), hi = vmovl_high_s8(q);
+// acc += float(q[i]) * x[i] for 16 values already widened to 16 bits (lo: 0-7, hi: 8-15).
+// Unsigned bytes widen to 0..255, which int16 holds exactly, so both byte kinds share this.
+inline float32x4_t fma_i16(float32x4_t acc, int16x8_t lo, int16x8_t hi, const float* x) {
   acc = vfmaq_f32(acc, vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo))), vld1q_f32(x));
   acc = vfmaq_f32(acc, vcvtq_f32_s32(vmovl_high_s16(lo)), vld1q_f32(x + 4));
   acc = vfmaq_f32(acc, vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi))), vld1q_f32(x + 8));
   acc = vfmaq_f32(acc, vcvtq_f32_s32(vmovl_high_s16(hi)), vld1q_f32(x + 12));
   return acc;
+}
+
+// acc += float(q[i]) * x[i] for 16 unsigned bytes.
+inline float32x4_t fma_u8(float32x4_t acc, uint8x16_t q, const float* x) {
+  return fma_i16(acc, vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(q))),
+                 vreinterpretq_s16_u16(vmovl_high_u8(q)), x);
+}
+
+// acc += float(q[i]) * x[i] for 16 signed bytes.
+inline float32x4_t fma_s8(float32x4_t acc, int8x16_t q, const float* x) {
+  return fma_i16(acc, vmovl_s8(vget_low_s8(q)), vmovl_high_s8(q), x);
 }
 
 // The 5th bit of 16 elements: 16 where bit `bit` of qh32 (element i ↔ bit i + base) is set.
