@@ -132,38 +132,32 @@ inline int64_t loop32(const uint8_t* const* rows, const float* x, int64_t n, flo
   }
 }
 
+// One row's columns [col, col + 8): acc += w[col + i] * x_lo[i], then w[col + 4 + i] * x_hi[i].
+template <class W>
+inline void fma8(float32x4_t& acc, const uint8_t* w, int64_t col, float32x4_t x_lo,
+                 float32x4_t x_hi) {
+  float32x4_t lo, hi;
+  W::load8(w, col, lo, hi);
+  acc = vfmaq_f32(acc, lo, x_lo);
+  acc = vfmaq_f32(acc, hi, x_hi);
+}
+
 template <class W>
 void dot4_float(const uint8_t* const* rows, const float* x, int64_t n, float* out4) {
   float32x4_t a0 = vdupq_n_f32(0), a1 = a0, a2 = a0, a3 = a0;
   const uint8_t *w0 = rows[0], *w1 = rows[1], *w2 = rows[2], *w3 = rows[3];
   int64_t c = loop32<W>(rows, x, n, a0, a1, a2, a3);
+  // Columns [col, col + 8) of the four rows; x_lo/x_hi hold x[col..col + 8).
+  auto rows8 = [&](int64_t col, float32x4_t x_lo, float32x4_t x_hi) {
+    fma8<W>(a0, w0, col, x_lo, x_hi);
+    fma8<W>(a1, w1, col, x_lo, x_hi);
+    fma8<W>(a2, w2, col, x_lo, x_hi);
+    fma8<W>(a3, w3, col, x_lo, x_hi);
+  };
   for (; c + 16 <= n; c += 16) {
     float32x4x4_t xv = vld1q_f32_x4(x + c);
-    float32x4_t lo, hi;
-    W::load8(w0, c, lo, hi);
-    a0 = vfmaq_f32(a0, lo, xv.val[0]);
-    a0 = vfmaq_f32(a0, hi, xv.val[1]);
-    W::load8(w1, c, lo, hi);
-    a1 = vfmaq_f32(a1, lo, xv.val[0]);
-    a1 = vfmaq_f32(a1, hi, xv.val[1]);
-    W::load8(w2, c, lo, hi);
-    a2 = vfmaq_f32(a2, lo, xv.val[0]);
-    a2 = vfmaq_f32(a2, hi, xv.val[1]);
-    W::load8(w3, c, lo, hi);
-    a3 = vfmaq_f32(a3, lo, xv.val[0]);
-    a3 = vfmaq_f32(a3, hi, xv.val[1]);
-    W::load8(w0, c + 8, lo, hi);
-    a0 = vfmaq_f32(a0, lo, xv.val[2]);
-    a0 = vfmaq_f32(a0, hi, xv.val[3]);
-    W::load8(w1, c + 8, lo, hi);
-    a1 = vfmaq_f32(a1, lo, xv.val[2]);
-    a1 = vfmaq_f32(a1, hi, xv.val[3]);
-    W::load8(w2, c + 8, lo, hi);
-    a2 = vfmaq_f32(a2, lo, xv.val[2]);
-    a2 = vfmaq_f32(a2, hi, xv.val[3]);
-    W::load8(w3, c + 8, lo, hi);
-    a3 = vfmaq_f32(a3, lo, xv.val[2]);
-    a3 = vfmaq_f32(a3, hi, xv.val[3]);
+    rows8(c, xv.val[0], xv.val[1]);
+    rows8(c + 8, xv.val[2], xv.val[3]);
   }
   for (; c + 4 <= n; c += 4) {
     float32x4_t xv = vld1q_f32(x + c);
@@ -184,12 +178,7 @@ template <class W>
 float dot1_float(const uint8_t* w, const float* x, int64_t n) {
   float32x4_t a = vdupq_n_f32(0);
   int64_t c = 0;
-  for (; c + 8 <= n; c += 8) {
-    float32x4_t lo, hi;
-    W::load8(w, c, lo, hi);
-    a = vfmaq_f32(a, lo, vld1q_f32(x + c));
-    a = vfmaq_f32(a, hi, vld1q_f32(x + c + 4));
-  }
+  for (; c + 8 <= n; c += 8) fma8<W>(a, w, c, vld1q_f32(x + c), vld1q_f32(x + c + 4));
   for (; c + 4 <= n; c += 4) a = vfmaq_f32(a, W::load4(w, c), vld1q_f32(x + c));
   float s = vpadds_f32(vpadd_f32(vget_low_f32(a), vget_high_f32(a)));
   for (; c < n; c++) s = __builtin_fmaf(W::at(w, c), x[c], s);
