@@ -15,6 +15,7 @@
 
 #include <type_traits>
 
+#include "engines/kernels/quantize_neon.h"
 #include "engines/kernels/row_kernels.h"
 
 namespace inferpi::kernels::neon {
@@ -463,31 +464,7 @@ void rows_k(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, 
 }  // namespace
 
 void quantize_q8_k(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
-  const int32x4_t lim = vdupq_n_s32(127), nlim = vdupq_n_s32(-127);
-  for (int64_t b = 0; b < n / 256; b++) {
-    const float* xb = x + b * 256;
-    float32x4_t m = vdupq_n_f32(0);
-    for (int i = 0; i < 256; i += 16) {
-      float32x4x4_t v = vld1q_f32_x4(xb + i);
-      m = vmaxnmq_f32(m, vmaxnmq_f32(vmaxnmq_f32(vabsq_f32(v.val[0]), vabsq_f32(v.val[1])),
-                                     vmaxnmq_f32(vabsq_f32(v.val[2]), vabsq_f32(v.val[3]))));
-    }
-    float amax = vmaxnmvq_f32(m);
-    if (!(amax >= 0)) amax = 0;  // all NaN: the scalar loop never raises amax either
-    const float db = amax / 127.0f;
-    const float id = db != 0 ? 1.0f / db : 0.0f;
-    for (int g = 0; g < 16; g++) {
-      float32x4x4_t v = vld1q_f32_x4(xb + 16 * g);
-      int32x4_t qv[4];
-      for (int k = 0; k < 4; k++)
-        qv[k] = vmaxq_s32(nlim, vminq_s32(lim, vcvtaq_s32_f32(vmulq_n_f32(v.val[k], id))));
-      int16x8_t h0 = vcombine_s16(vmovn_s32(qv[0]), vmovn_s32(qv[1]));
-      int16x8_t h1 = vcombine_s16(vmovn_s32(qv[2]), vmovn_s32(qv[3]));
-      vst1q_s8(q + b * 256 + 16 * g, vcombine_s8(vmovn_s16(h0), vmovn_s16(h1)));
-      s[b * 16 + g] = vaddvq_s32(vaddq_s32(vaddq_s32(qv[0], qv[1]), vaddq_s32(qv[2], qv[3])));
-    }
-    d[b] = db;
-  }
+  quantize_int8<256, 16>(x, n, q, d, s);
 }
 
 RowsFn kquant_rows_fn(DType t) {

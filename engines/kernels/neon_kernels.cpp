@@ -12,6 +12,7 @@
 
 #include <cstring>
 
+#include "engines/kernels/quantize_neon.h"
 #include "engines/kernels/row_kernels.h"
 
 namespace inferpi::kernels::neon {
@@ -520,32 +521,7 @@ void rows_quant(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t 
 }  // namespace
 
 void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
-  const int32x4_t lim = vdupq_n_s32(127), nlim = vdupq_n_s32(-127);
-  for (int64_t b = 0; b < n / 32; b++) {
-    float32x4x4_t v0 = vld1q_f32_x4(x + b * 32), v1 = vld1q_f32_x4(x + b * 32 + 16);
-    float32x4_t m = vmaxnmq_f32(vmaxnmq_f32(vabsq_f32(v0.val[0]), vabsq_f32(v0.val[1])),
-                                vmaxnmq_f32(vabsq_f32(v0.val[2]), vabsq_f32(v0.val[3])));
-    m = vmaxnmq_f32(m, vmaxnmq_f32(vmaxnmq_f32(vabsq_f32(v1.val[0]), vabsq_f32(v1.val[1])),
-                                   vmaxnmq_f32(vabsq_f32(v1.val[2]), vabsq_f32(v1.val[3]))));
-    float amax = vmaxnmvq_f32(m);
-    if (!(amax >= 0)) amax = 0;  // all NaN: the scalar loop never raises amax either
-    const float db = amax / 127.0f;
-    const float id = db != 0 ? 1.0f / db : 0.0f;
-    int32x4_t sum = vdupq_n_s32(0);
-    int16x8_t h[4];
-    for (int k = 0; k < 8; k += 2) {
-      float32x4_t xa = k < 4 ? v0.val[k] : v1.val[k - 4];
-      float32x4_t xb = k < 4 ? v0.val[k + 1] : v1.val[k - 3];
-      int32x4_t qa = vmaxq_s32(nlim, vminq_s32(lim, vcvtaq_s32_f32(vmulq_n_f32(xa, id))));
-      int32x4_t qb = vmaxq_s32(nlim, vminq_s32(lim, vcvtaq_s32_f32(vmulq_n_f32(xb, id))));
-      sum = vaddq_s32(sum, vaddq_s32(qa, qb));
-      h[k / 2] = vcombine_s16(vmovn_s32(qa), vmovn_s32(qb));
-    }
-    vst1q_s8(q + b * 32, vcombine_s8(vmovn_s16(h[0]), vmovn_s16(h[1])));
-    vst1q_s8(q + b * 32 + 16, vcombine_s8(vmovn_s16(h[2]), vmovn_s16(h[3])));
-    d[b] = db;
-    s[b] = vaddvq_s32(sum);
-  }
+  quantize_int8<32, 32>(x, n, q, d, s);
 }
 
 // One row at a time, one accumulator, f16 widened 8 at a time: the seed's kernel shape.
