@@ -15,7 +15,6 @@
 
 #include <type_traits>
 
-#include "engines/kernels/quantize_neon.h"
 #include "engines/kernels/row_kernels.h"
 
 namespace inferpi::kernels::neon {
@@ -462,10 +461,6 @@ void rows_k(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0, 
 }
 
 }  // namespace
-
-void quantize_q8_k(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
-  quantize_int8<256, 16>(x, n, q, d, s);
-}
 
 RowsFn kquant_rows_fn(DType t) {
   constexpr RowKernelSet kSet{

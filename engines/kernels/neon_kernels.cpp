@@ -12,7 +12,6 @@
 
 #include <cstring>
 
-#include "engines/kernels/quantize_neon.h"
 #include "engines/kernels/row_kernels.h"
 
 namespace inferpi::kernels::neon {
@@ -519,10 +518,6 @@ void rows_quant(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t 
 }
 
 }  // namespace
-
-void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
-  quantize_int8<32, 32>(x, n, q, d, s);
-}
 
 // One row at a time, one accumulator, f16 widened 8 at a time: the seed's kernel shape.
 void rows_baseline_f16(const Tensor& W, const Acts& a, float* out, int64_t os, int64_t r0,

@@ -1,17 +1,17 @@
-// Activation quantization for the NEON kernels (neon_kernels.cpp: Q8_0; kquant_neon.cpp:
-// Q8_K): the vector form of scalar::quantize_int8, with the same results to the bit. Per
-// `kBlock` floats one scale d = max|x| / 127; q = x * (1 / d) rounded half away from zero
-// (FCVTAS, like roundf), clamped to ±127; the sum of q per `kGroup` floats.
-#pragma once
+// The NEON activation quantizers (Q8_0 for Q8_0/Q4_0 weights, Q8_K for K-quants): the
+// vector form of scalar::quantize_int8, with the same results to the bit. Per `kBlock`
+// floats one scale d = max|x| / 127; q = x * (1 / d) rounded half away from zero (FCVTAS,
+// like roundf), clamped to ±127; the sum of q per `kGroup` floats.
 #if defined(__ARM_NEON)
 #include <arm_neon.h>
 
-#include <cstdint>
+#include "engines/kernels/row_kernels.h"
 
 namespace inferpi::kernels::neon {
+namespace {
 
 // max(|v|) lane-wise over 16 floats. FMAXNM skips NaN as the scalar `v > amax` does.
-inline float32x4_t absmax16(float32x4x4_t v) {
+float32x4_t absmax16(float32x4x4_t v) {
   return vmaxnmq_f32(vmaxnmq_f32(vabsq_f32(v.val[0]), vabsq_f32(v.val[1])),
                      vmaxnmq_f32(vabsq_f32(v.val[2]), vabsq_f32(v.val[3])));
 }
@@ -21,7 +21,7 @@ struct Int8x16 {
   int8x16_t q;
   int32x4_t sum4;
 };
-inline Int8x16 quantize16(float32x4x4_t v, float id) {
+Int8x16 quantize16(float32x4x4_t v, float id) {
   const int32x4_t lim = vdupq_n_s32(127), nlim = vdupq_n_s32(-127);
   int32x4_t qv[4];
   for (int k = 0; k < 4; k++)
@@ -34,7 +34,7 @@ inline Int8x16 quantize16(float32x4x4_t v, float id) {
 
 // n floats (n % kBlock == 0) -> q[n], d[n / kBlock], s[n / kGroup].
 template <int kBlock, int kGroup>
-inline void quantize_int8(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
+void quantize_int8(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
   static_assert(kBlock % kGroup == 0 && kGroup % 16 == 0);
   constexpr int kGroups = kBlock / kGroup, kVecs = kGroup / 16;
   for (int64_t b = 0; b < n / kBlock; b++) {
@@ -57,6 +57,16 @@ inline void quantize_int8(const float* x, int64_t n, int8_t* q, float* d, int32_
     }
     d[b] = db;
   }
+}
+
+}  // namespace
+
+void quantize_q8_0(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
+  quantize_int8<32, 32>(x, n, q, d, s);
+}
+
+void quantize_q8_k(const float* x, int64_t n, int8_t* q, float* d, int32_t* s) {
+  quantize_int8<256, 16>(x, n, q, d, s);
 }
 
 }  // namespace inferpi::kernels::neon
