@@ -44,53 +44,53 @@ inline uint8x16_t q5_high_bits(uint32_t qh, int base) {
   return vandq_u8(vtstq_u8(bytes, vld1q_u8(kBit)), vdupq_n_u8(16));
 }
 
-float row_q4_1(const uint8_t* row, int64_t nb, const float* x, const float* sums) {
+// A block's 32 quants as two vectors of 16 bytes: elements 0-15, 16-31.
+inline uint8x16x2_t q4_values(const uint8_t* qs_bytes) {
+  uint8x16_t qs = vld1q_u8(qs_bytes);
+  return {vandq_u8(qs, vdupq_n_u8(15)), vshrq_n_u8(qs, 4)};
+}
+inline uint8x16x2_t q5_values(const uint8_t* qh_bytes, const uint8_t* qs_bytes) {
+  uint32_t qh;
+  memcpy(&qh, qh_bytes, 4);
+  uint8x16x2_t q = q4_values(qs_bytes);
+  return {vorrq_u8(q.val[0], q5_high_bits(qh, 0)), vorrq_u8(q.val[1], q5_high_bits(qh, 16))};
+}
+
+// Blocks of kBytes with y = d·q + m (Q4_1, Q5_1: d and m the block's first two halves):
+// Σ y·x = d·Σ q·x + m·Σ x. `values(block)` gives the block's quants (q4_values/q5_values).
+template <int kBytes, typename Values>
+float row_affine(const uint8_t* row, int64_t nb, const float* x, const float* sums, Values values) {
   float32x4_t acc = vdupq_n_f32(0);
   float offset = 0;
-  for (int64_t b = 0; b < nb; b++, row += 20, x += 32) {
-    uint8x16_t qs = vld1q_u8(row + 4);
-    float32x4_t s = vdupq_n_f32(0);
-    s = fma_u8(s, vandq_u8(qs, vdupq_n_u8(15)), x);
-    s = fma_u8(s, vshrq_n_u8(qs, 4), x + 16);
+  for (int64_t b = 0; b < nb; b++, row += kBytes, x += 32) {
+    uint8x16x2_t q = values(row);
+    float32x4_t s = fma_u8(fma_u8(vdupq_n_f32(0), q.val[0], x), q.val[1], x + 16);
     acc = vfmaq_n_f32(acc, s, h(row));
     offset += h(row + 2) * sums[b];
   }
   return vaddvq_f32(acc) + offset;
 }
 
-float row_q5_0(const uint8_t* row, int64_t nb, const float* x) {
-  float32x4_t acc = vdupq_n_f32(0);
-  for (int64_t b = 0; b < nb; b++, row += 22, x += 32) {
-    uint32_t qh;
-    memcpy(&qh, row + 2, 4);
-    uint8x16_t qs = vld1q_u8(row + 6);
-    uint8x16_t lo = vorrq_u8(vandq_u8(qs, vdupq_n_u8(15)), q5_high_bits(qh, 0));
-    uint8x16_t hi = vorrq_u8(vshrq_n_u8(qs, 4), q5_high_bits(qh, 16));
-    int8x16_t sixteen = vdupq_n_s8(16);
-    float32x4_t s = vdupq_n_f32(0);
-    s = fma_s8(s, vsubq_s8(vreinterpretq_s8_u8(lo), sixteen), x);
-    s = fma_s8(s, vsubq_s8(vreinterpretq_s8_u8(hi), sixteen), x + 16);
-    acc = vfmaq_n_f32(acc, s, h(row));
-  }
-  return vaddvq_f32(acc);
+float row_q4_1(const uint8_t* row, int64_t nb, const float* x, const float* sums) {
+  return row_affine<20>(row, nb, x, sums, [](const uint8_t* blk) { return q4_values(blk + 4); });
 }
 
 float row_q5_1(const uint8_t* row, int64_t nb, const float* x, const float* sums) {
+  return row_affine<24>(row, nb, x, sums,
+                        [](const uint8_t* blk) { return q5_values(blk + 4, blk + 8); });
+}
+
+// Q5_0: y = d·(q - 16), q - 16 as signed bytes.
+float row_q5_0(const uint8_t* row, int64_t nb, const float* x) {
   float32x4_t acc = vdupq_n_f32(0);
-  float offset = 0;
-  for (int64_t b = 0; b < nb; b++, row += 24, x += 32) {
-    uint32_t qh;
-    memcpy(&qh, row + 4, 4);
-    uint8x16_t qs = vld1q_u8(row + 8);
-    uint8x16_t lo = vorrq_u8(vandq_u8(qs, vdupq_n_u8(15)), q5_high_bits(qh, 0));
-    uint8x16_t hi = vorrq_u8(vshrq_n_u8(qs, 4), q5_high_bits(qh, 16));
-    float32x4_t s = vdupq_n_f32(0);
-    s = fma_u8(s, lo, x);
-    s = fma_u8(s, hi, x + 16);
+  const int8x16_t sixteen = vdupq_n_s8(16);
+  for (int64_t b = 0; b < nb; b++, row += 22, x += 32) {
+    uint8x16x2_t q = q5_values(row + 2, row + 6);
+    float32x4_t s = fma_s8(vdupq_n_f32(0), vsubq_s8(vreinterpretq_s8_u8(q.val[0]), sixteen), x);
+    s = fma_s8(s, vsubq_s8(vreinterpretq_s8_u8(q.val[1]), sixteen), x + 16);
     acc = vfmaq_n_f32(acc, s, h(row));
-    offset += h(row + 2) * sums[b];
   }
-  return vaddvq_f32(acc) + offset;
+  return vaddvq_f32(acc);
 }
 
 }  // namespace
