@@ -29,6 +29,7 @@ class Bcm2711Gpio {
   void set_pull(unsigned pin, Pull p);
 
  private:
+  void set_pin_field(uint32_t first_reg, uint32_t bits, unsigned pin, uint32_t value);
   mmio::RegisterBlock regs_;
 };
 

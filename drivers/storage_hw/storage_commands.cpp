@@ -3,6 +3,7 @@
 
 #include "drivers/block/crc32.h"
 #include "drivers/block/read_speed.h"
+#include "runtime/core/bootargs.h"
 #include "runtime/core/console.h"
 #include "runtime/core/kstring.h"
 #include "runtime/core/platform.h"
@@ -10,26 +11,7 @@
 namespace inferpi {
 namespace {
 
-bool parse_u64(const char* s, uint64_t* out) {
-  if (!s || !*s) return false;
-  uint64_t v = 0;
-  int base = 10;
-  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s += 2;
-  }
-  for (; *s; s++) {
-    int d = (*s >= '0' && *s <= '9')   ? *s - '0'
-            : (*s >= 'a' && *s <= 'f') ? *s - 'a' + 10
-            : (*s >= 'A' && *s <= 'F') ? *s - 'A' + 10
-                                       : 99;
-    if (d >= base) return false;
-    if (v > (UINT64_MAX - uint64_t(d)) / uint64_t(base)) return false;
-    v = v * uint64_t(base) + uint64_t(d);
-  }
-  *out = v;
-  return true;
-}
+constexpr int kAnyWords = 1 << 30;  // a command that ignores extra words
 
 void print_rate(uint64_t bytes, uint64_t us) {
   double mb_s = us ? double(bytes) / double(us) : 0.0;  // bytes/us = MB/s (10^6)
@@ -38,56 +20,58 @@ void print_rate(uint64_t bytes, uint64_t us) {
 
 }  // namespace
 
-const char* const StorageCommands::kNames[] = {"pci",      "usb",  "sd",        "blk",
-                                               "readtest", "sum",  "readloop",  "scsiread",
-                                               "ls",       "fsum", "readspeed", nullptr};
+// One row per command: how many words it takes (its name included) and the usage printed
+// when the count is wrong or a handler finds an argument it cannot use (returns false).
+struct StorageCommands::Command {
+  const char* name;
+  const char* usage;
+  int min_words, max_words;
+  bool (StorageCommands::*handler)(int argc, const char* const* argv);
+};
+
+const StorageCommands::Command StorageCommands::kCommands[] = {
+    {"pci", "pci", 1, kAnyWords, &StorageCommands::cmd_pci},
+    {"usb", "usb [hub-evaluate]", 1, kAnyWords, &StorageCommands::cmd_usb},
+    {"sd", "sd [auto|pio|dma]", 1, kAnyWords, &StorageCommands::cmd_sd},
+    {"blk", "blk", 1, kAnyWords, &StorageCommands::cmd_blk},
+    {"readtest", "readtest DEV LBA COUNT [unaligned]", 4, 5, &StorageCommands::cmd_readtest},
+    {"sum", "sum DEV [MIB]", 2, 3, &StorageCommands::cmd_sum},
+    {"readloop", "readloop DEV", 2, 2, &StorageCommands::cmd_readloop},
+    {"scsiread", "scsiread usbN LBA COUNT (COUNT <= 512)", 4, 4, &StorageCommands::cmd_scsiread},
+    {"ls", "ls DEV [PATH]", 2, 3, &StorageCommands::cmd_ls},
+    {"fsum", "fsum DEV PATH", 3, 3, &StorageCommands::cmd_fsum},
+    {"readspeed", "readspeed DEV [PATH]", 2, 3, &StorageCommands::cmd_readspeed},
+};
 
 bool StorageCommands::run(int argc, const char* const* argv) {
   if (argc < 1) return false;
-  const char* c = argv[0];
-  if (!strcmp(c, "pci"))
-    cmd_pci();
-  else if (!strcmp(c, "usb"))
-    cmd_usb(argc > 1 && !strcmp(argv[1], "hub-evaluate"));
-  else if (!strcmp(c, "sd"))
-    cmd_sd(argc, argv);
-  else if (!strcmp(c, "blk"))
-    cmd_blk();
-  else if (!strcmp(c, "readtest"))
-    cmd_readtest(argc, argv);
-  else if (!strcmp(c, "sum"))
-    cmd_sum(argc, argv);
-  else if (!strcmp(c, "readloop"))
-    cmd_readloop(argc, argv);
-  else if (!strcmp(c, "scsiread"))
-    cmd_scsiread(argc, argv);
-  else if (!strcmp(c, "ls"))
-    cmd_ls(argc, argv);
-  else if (!strcmp(c, "fsum"))
-    cmd_fsum(argc, argv);
-  else if (!strcmp(c, "readspeed"))
-    cmd_readspeed(argc, argv);
-  else
-    return false;
-  return true;
+  for (const Command& c : kCommands) {
+    if (strcmp(argv[0], c.name) != 0) continue;
+    bool fits = argc >= c.min_words && argc <= c.max_words && (this->*c.handler)(argc, argv);
+    if (!fits) kprint("usage: %s\n", c.usage);
+    return true;
+  }
+  return false;
 }
 
-void StorageCommands::cmd_pci() {
+bool StorageCommands::cmd_pci(int, const char* const*) {
   Status st = hw_.start_pcie();
   if (!st) kprint("pci: %s\n", st.message());
   hw_.print_pci();
+  return true;
 }
 
-void StorageCommands::cmd_usb(bool hub_by_evaluate_context) {
-  hw_.usb().set_hub_flag_by_evaluate_context(hub_by_evaluate_context);
+bool StorageCommands::cmd_usb(int argc, const char* const* argv) {
+  hw_.usb().set_hub_flag_by_evaluate_context(argc > 1 && !strcmp(argv[1], "hub-evaluate"));
   uint64_t t0 = platform::now_us();
   Status st = hw_.start_usb();
   if (!st) kprint("usb: %s\n", st.message());
   hw_.usb().print();
   kprint("usb: ready in %llu ms\n", (unsigned long long)((platform::now_us() - t0) / 1000));
+  return true;
 }
 
-void StorageCommands::cmd_sd(int argc, const char* const* argv) {
+bool StorageCommands::cmd_sd(int argc, const char* const* argv) {
   sd::SdhciHost& host = hw_.sd();
   if (argc > 1) {
     if (!strcmp(argv[1], "pio")) {
@@ -97,14 +81,13 @@ void StorageCommands::cmd_sd(int argc, const char* const* argv) {
     } else if (!strcmp(argv[1], "auto")) {
       host.set_transfer(sd::SdTransfer::kAuto);
     } else {
-      kprint("usage: sd [auto|pio|dma]\n");
-      return;
+      return false;
     }
   }
   Status st = hw_.start_sd();
   if (!st) {
     kprint("sd: %s\n", st.message());
-    return;
+    return true;
   }
   sd::SdhciHost& s = hw_.sd();
   kprint("sd: %s card, %llu blocks (%llu MiB), SDHCI version %u, clock %u kHz\n",
@@ -116,9 +99,10 @@ void StorageCommands::cmd_sd(int argc, const char* const* argv) {
   if (!s.high_speed() && s.speed_note()[0]) kprint("sd: not High Speed: %s\n", s.speed_note());
   if (s.requested_transfer() == sd::SdTransfer::kDma && s.path() == sd::SdPath::kPio)
     kprint("sd: no DMA path for this host (no ADMA2, no DREQ + system DMA): PIO\n");
+  return true;
 }
 
-void StorageCommands::cmd_blk() {
+bool StorageCommands::cmd_blk(int, const char* const*) {
   size_t n = hw_.block_count();
   if (n == 0) kprint("blk: no block devices (run usb or sd first)\n");
   for (size_t i = 0; i < n; i++) {
@@ -127,6 +111,7 @@ void StorageCommands::cmd_blk() {
            (unsigned long long)d->sector_count(), d->sector_size(),
            (unsigned long long)(d->sector_count() * d->sector_size() >> 20));
   }
+  return true;
 }
 
 BlockDevice* StorageCommands::device_arg(const char* name) {
@@ -153,42 +138,35 @@ Status StorageCommands::read_range(BlockDevice& d, uint64_t lba, uint64_t count,
   return Status::ok();
 }
 
-void StorageCommands::cmd_readtest(int argc, const char* const* argv) {
+bool StorageCommands::cmd_readtest(int argc, const char* const* argv) {
   uint64_t lba = 0, count = 0;
-  bool unaligned = argc == 5 && !strcmp(argv[4], "unaligned");
-  if ((argc != 4 && !unaligned) || !parse_u64(argv[2], &lba) || !parse_u64(argv[3], &count)) {
-    kprint("usage: readtest DEV LBA COUNT [unaligned]\n");
-    return;
-  }
+  bool unaligned = argc == 5;
+  if ((unaligned && strcmp(argv[4], "unaligned") != 0) || !bootargs::parse_u64(argv[2], &lba) ||
+      !bootargs::parse_u64(argv[3], &count))
+    return false;
   BlockDevice* d = device_arg(argv[1]);
-  if (!d) return;
+  if (!d) return true;
   uint32_t crc = 0;
   uint64_t us = 0;
   Status st = read_range(*d, lba, count, &crc, &us, unaligned ? 8 : 0);
   if (!st) {
     kprint("readtest: %s\n", st.message());
-    return;
+    return true;
   }
   kprint("readtest %s lba %llu count %llu: crc32 %08x, ", d->name(), (unsigned long long)lba,
          (unsigned long long)count, crc);
   print_rate(count * d->sector_size(), us);
   kprint("\n");
+  return true;
 }
 
-void StorageCommands::cmd_sum(int argc, const char* const* argv) {
-  if (argc < 2 || argc > 3) {
-    kprint("usage: sum DEV [MIB]\n");
-    return;
-  }
+bool StorageCommands::cmd_sum(int argc, const char* const* argv) {
   BlockDevice* d = device_arg(argv[1]);
-  if (!d) return;
+  if (!d) return true;
   uint64_t count = d->sector_count();
   uint64_t mib = 0;
   if (argc == 3) {
-    if (!parse_u64(argv[2], &mib)) {
-      kprint("usage: sum DEV [MIB]\n");
-      return;
-    }
+    if (!bootargs::parse_u64(argv[2], &mib)) return false;
     uint64_t want = (mib << 20) / d->sector_size();
     if (want < count) count = want;
   }
@@ -197,17 +175,18 @@ void StorageCommands::cmd_sum(int argc, const char* const* argv) {
   Status st = read_range(*d, 0, count, &crc, &us);
   if (!st) {
     kprint("sum: %s\n", st.message());
-    return;
+    return true;
   }
   kprint("sum %s: %llu bytes crc32 %08x, ", d->name(),
          (unsigned long long)(count * d->sector_size()), crc);
   print_rate(count * d->sector_size(), us);
   kprint("\n");
+  return true;
 }
 
-void StorageCommands::cmd_readloop(int argc, const char* const* argv) {
-  BlockDevice* d = argc == 2 ? device_arg(argv[1]) : nullptr;
-  if (!d) return;
+bool StorageCommands::cmd_readloop(int, const char* const* argv) {
+  BlockDevice* d = device_arg(argv[1]);
+  if (!d) return true;
   kprint("readloop %s: reading until an error\n", d->name());
   for (uint32_t pass = 1;; pass++) {
     uint32_t crc = 0;
@@ -215,27 +194,26 @@ void StorageCommands::cmd_readloop(int argc, const char* const* argv) {
     Status st = read_range(*d, 0, d->sector_count(), &crc, &us);
     if (!st) {
       kprint("readloop: pass %u failed: %s\n", pass, st.message());
-      return;
+      return true;
     }
     kprint("readloop: pass %u crc32 %08x\n", pass, crc);
   }
 }
 
-void StorageCommands::cmd_scsiread(int argc, const char* const* argv) {
+bool StorageCommands::cmd_scsiread(int, const char* const* argv) {
   uint64_t lba = 0, count = 0;
-  if (argc != 4 || !parse_u64(argv[2], &lba) || !parse_u64(argv[3], &count) || count > 512) {
-    kprint("usage: scsiread usbN LBA COUNT (COUNT <= 512)\n");
-    return;
-  }
+  if (!bootargs::parse_u64(argv[2], &lba) || !bootargs::parse_u64(argv[3], &count) || count > 512)
+    return false;
   for (size_t i = 0; i < hw_.usb().storage_count(); i++) {
     usb::UsbMassStorage& m = hw_.usb().storage(i);
     if (strcmp(m.name(), argv[1]) != 0) continue;
     Status st = m.read_unchecked(lba, uint32_t(count));
     kprint("scsiread %s lba %llu count %llu: %s\n", m.name(), (unsigned long long)lba,
            (unsigned long long)count, st.message());
-    return;
+    return true;
   }
   kprint("no USB disk '%s'\n", argv[1]);
+  return true;
 }
 
 Volume* StorageCommands::mount_first(BlockDevice& d) {
@@ -266,28 +244,21 @@ bool print_entry(void*, const FatDirEntry& e) {
 }
 }  // namespace
 
-void StorageCommands::cmd_ls(int argc, const char* const* argv) {
-  if (argc < 2 || argc > 3) {
-    kprint("usage: ls DEV [PATH]\n");
-    return;
-  }
+bool StorageCommands::cmd_ls(int argc, const char* const* argv) {
   BlockDevice* d = device_arg(argv[1]);
   Volume* v = d ? mount_first(*d) : nullptr;
-  if (!v) return;
+  if (!v) return true;
   const char* path = argc == 3 ? argv[2] : "/";
   kprint("%s (label '%s') %s:\n", v->name(), v->label(), path);
   Status st = v->list(path, print_entry, nullptr);
   if (!st) kprint("ls: %s\n", st.message());
+  return true;
 }
 
-void StorageCommands::cmd_fsum(int argc, const char* const* argv) {
-  if (argc != 3) {
-    kprint("usage: fsum DEV PATH\n");
-    return;
-  }
+bool StorageCommands::cmd_fsum(int, const char* const* argv) {
   BlockDevice* d = device_arg(argv[1]);
   Volume* v = d ? mount_first(*d) : nullptr;
-  if (!v) return;
+  if (!v) return true;
   FatFile f;
   Status st = v->open(argv[2], &f);
   if (st && f.is_dir) st = Status::error("'%s' is a folder", argv[2]);
@@ -303,20 +274,17 @@ void StorageCommands::cmd_fsum(int argc, const char* const* argv) {
   }
   if (!st) {
     kprint("fsum: %s\n", st.message());
-    return;
+    return true;
   }
   kprint("fsum %s: %u bytes crc32 %08x, ", argv[2], f.size, crc);
   print_rate(f.size, us);
   kprint("\n");
+  return true;
 }
 
-void StorageCommands::cmd_readspeed(int argc, const char* const* argv) {
-  if (argc < 2 || argc > 3) {
-    kprint("usage: readspeed DEV [PATH]\n");
-    return;
-  }
+bool StorageCommands::cmd_readspeed(int argc, const char* const* argv) {
   BlockDevice* d = device_arg(argv[1]);
-  if (!d) return;
+  if (!d) return true;
   // The file through FAT32 and the same sectors raw, interleaved chunk by chunk (for a file
   // in one run exactly the same bytes); without PATH the whole device raw.
   ReadRate file, raw;
@@ -324,7 +292,7 @@ void StorageCommands::cmd_readspeed(int argc, const char* const* argv) {
   uint32_t cluster = 0;
   if (argc == 3) {
     Volume* v = mount_first(*d);
-    if (!v) return;
+    if (!v) return true;
     cluster = v->fs().cluster_bytes();
     st = measure_file_and_raw(*v, argv[2], scratch_, scratch_bytes_, &file, &raw);
   } else {
@@ -333,7 +301,7 @@ void StorageCommands::cmd_readspeed(int argc, const char* const* argv) {
   }
   if (!st) {
     kprint("readspeed: %s\n", st.message());
-    return;
+    return true;
   }
   kprint("readspeed %s raw (crc32 %08x): ", d->name(), raw.crc32);
   print_rate(raw.bytes, raw.us);
@@ -344,6 +312,7 @@ void StorageCommands::cmd_readspeed(int argc, const char* const* argv) {
     kprint("\nreadspeed %s file/raw %.3f\n", d->name(),
            raw.mb_per_s() > 0 ? file.mb_per_s() / raw.mb_per_s() : 0.0);
   }
+  return true;
 }
 
 }  // namespace inferpi

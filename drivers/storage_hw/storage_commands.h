@@ -33,23 +33,26 @@ class StorageCommands {
 
   // Runs one command; returns false if `argv[0]` is not a storage command.
   bool run(int argc, const char* const* argv);
-  static const char* const kNames[];  // null-terminated list of the command names
   StorageHardware& hardware() { return hw_; }
   uint8_t* scratch() { return scratch_; }
   size_t scratch_bytes() const { return scratch_bytes_; }
 
  private:
-  void cmd_pci();
-  void cmd_usb(bool hub_by_evaluate_context);
-  void cmd_sd(int argc, const char* const* argv);
-  void cmd_blk();
-  void cmd_readtest(int argc, const char* const* argv);
-  void cmd_sum(int argc, const char* const* argv);
-  void cmd_readloop(int argc, const char* const* argv);
-  void cmd_scsiread(int argc, const char* const* argv);
-  void cmd_ls(int argc, const char* const* argv);
-  void cmd_fsum(int argc, const char* const* argv);
-  void cmd_readspeed(int argc, const char* const* argv);
+  struct Command;
+  static const Command kCommands[];
+  // The commands (table in the .cpp). Each gets the line's words, as many as its row allows;
+  // false means an argument does not parse, and run() prints the usage.
+  bool cmd_pci(int argc, const char* const* argv);
+  bool cmd_usb(int argc, const char* const* argv);
+  bool cmd_sd(int argc, const char* const* argv);
+  bool cmd_blk(int argc, const char* const* argv);
+  bool cmd_readtest(int argc, const char* const* argv);
+  bool cmd_sum(int argc, const char* const* argv);
+  bool cmd_readloop(int argc, const char* const* argv);
+  bool cmd_scsiread(int argc, const char* const* argv);
+  bool cmd_ls(int argc, const char* const* argv);
+  bool cmd_fsum(int argc, const char* const* argv);
+  bool cmd_readspeed(int argc, const char* const* argv);
   Volume* mount_first(BlockDevice& d);
   // Reads [lba, lba + count) in scratch-sized pieces; CRC and read time out.
   Status read_range(BlockDevice& d, uint64_t lba, uint64_t count, uint32_t* crc, uint64_t* read_us,

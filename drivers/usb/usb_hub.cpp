@@ -51,7 +51,8 @@ Status UsbStack::hub_port_reset(UsbDevice& hub, uint8_t port, xhci::Speed* speed
 
 Status UsbStack::setup_hub(size_t index) {
   UsbDevice& hub = devices_[index];
-  if (hub.speed >= xhci::Speed::Super) return Status::error("SuperSpeed hubs are not supported");
+  if (hub.location.speed >= xhci::Speed::Super)
+    return Status::error("SuperSpeed hubs are not supported");
   uint8_t d[16] = {};
   uint32_t got = 0;
   INFERPI_TRY(hc_.control(hub.slot, 0xA0, kGetDescriptor, desc::kHub << 8, 0, d, sizeof d, &got));
@@ -63,7 +64,7 @@ Status UsbStack::setup_hub(size_t index) {
   // only the slot context, on the configured hub). If the controller refuses, Evaluate
   // Context with the same fields, which is what Circle uses on the VL805. Single-TT
   // operation is always valid, so MTT stays 0 even on a multi-TT hub.
-  uint32_t ttt = hub.speed == xhci::Speed::High ? hd.think_time() : 0;
+  uint32_t ttt = hub.location.speed == xhci::Speed::High ? hd.think_time() : 0;
   Status hub_flag = hub_by_evaluate_context_
                         ? Status::error("skipped by the test hook")
                         : hc_.configure_endpoints(hub.slot, nullptr, 0, true, hd.ports, ttt, false);
@@ -88,14 +89,15 @@ Status UsbStack::setup_hub(size_t index) {
     uint16_t status = uint16_t(st[0] | (st[1] << 8));
     if (!(status & kStatusConnected)) continue;
     (void)hc_.control(hub.slot, 0x23, kClearFeature, kCPortConnection, p, nullptr, 0);
-    if (hub.depth + 1 > kMaxDepth || p > 15) {
+    const UsbLocation& at = hub.location;
+    if (at.depth + 1 > kMaxDepth || p > 15) {
       kprint("usb: hub port %u: too deep / port number too large for a route string\n", p);
       continue;
     }
-    Location where;
-    where.root_port = hub.root_port;
-    where.route = hub.route | (uint32_t(p) << (4 * hub.depth));
-    where.depth = uint8_t(hub.depth + 1);
+    UsbLocation where;
+    where.root_port = at.root_port;
+    where.route = at.route | (uint32_t(p) << (4 * at.depth));
+    where.depth = uint8_t(at.depth + 1);
     where.parent = uint8_t(index);
     where.parent_port = p;
     s = hub_port_reset(hub, p, &where.speed);

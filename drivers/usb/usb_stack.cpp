@@ -35,7 +35,7 @@ Status UsbStack::start(uintptr_t xhci_mmio) {
   platform::delay_us(kRootPortSettleUs);
   for (uint32_t port = 1; port <= hc_.port_count(); port++) {
     if (!hc_.port_connected(port)) continue;
-    Location where;
+    UsbLocation where;
     where.root_port = uint8_t(port);
     Status st = hc_.reset_port(port, &where.speed);
     if (st) st = attach(where);
@@ -45,13 +45,13 @@ Status UsbStack::start(uintptr_t xhci_mmio) {
 }
 
 Status UsbStack::read_descriptors(UsbDevice& d) {
-  bool super_speed = d.speed >= xhci::Speed::Super;
+  bool super_speed = d.location.speed >= xhci::Speed::Super;
   uint32_t got = 0;
   // The first 8 bytes carry bMaxPacketSize0; full-speed devices may use 8..64.
   INFERPI_TRY(hc_.control(d.slot, 0x80, kGetDescriptor, desc::kDevice << 8, 0, buffer_, 8, &got));
   INFERPI_TRY(parse_device_descriptor(buffer_, got, &d.descriptor));
   uint32_t mps = ep0_max_packet(d.descriptor, super_speed);
-  if (mps != default_ep0_max_packet(uint8_t(d.speed)))
+  if (mps != default_ep0_max_packet(uint8_t(d.location.speed)))
     INFERPI_TRY(hc_.update_ep0_max_packet(d.slot, mps));
   INFERPI_TRY(hc_.control(d.slot, 0x80, kGetDescriptor, desc::kDevice << 8, 0, buffer_, 18, &got));
   INFERPI_TRY(parse_device_descriptor(buffer_, got, &d.descriptor));
@@ -65,18 +65,13 @@ Status UsbStack::read_descriptors(UsbDevice& d) {
   return parse_configuration(buffer_, got, &d.config);
 }
 
-Status UsbStack::attach(const Location& where) {
+Status UsbStack::attach(const UsbLocation& where) {
   if (device_count_ >= kMaxDevices) return Status::error("usb: more than %zu devices", kMaxDevices);
   size_t index = device_count_++;
   UsbDevice& d = devices_[index];
   d = UsbDevice{};
   d.present = true;
-  d.speed = where.speed;
-  d.root_port = where.root_port;
-  d.route = where.route;
-  d.depth = where.depth;
-  d.parent = where.parent;
-  d.parent_port = where.parent_port;
+  d.location = where;
   copy_string(d.status, sizeof d.status, "enumerating");
 
   INFERPI_TRY(hc_.enable_slot(&d.slot));
@@ -88,7 +83,7 @@ Status UsbStack::attach(const Location& where) {
   if (where.parent != 0xFF && where.speed != xhci::Speed::High &&
       where.speed < xhci::Speed::Super) {
     const UsbDevice& hub = devices_[where.parent];
-    if (hub.speed == xhci::Speed::High) {
+    if (hub.location.speed == xhci::Speed::High) {
       slot.tt_hub_slot = hub.slot;
       slot.tt_port = where.parent_port;
     }
@@ -138,7 +133,7 @@ Status UsbStack::bind_storage(size_t index, const InterfaceInfo& intf) {
   char name[8];
   format(name, sizeof name, "usb%zu", storage_count_);
   UsbMassStorage& m = storage_[storage_count_];
-  INFERPI_TRY(m.attach(hc_, pool_, d.slot, d.speed, intf, name));
+  INFERPI_TRY(m.attach(hc_, pool_, d.slot, d.location.speed, intf, name));
   d.storage = int(storage_count_++);
   return Status::ok();
 }
@@ -152,9 +147,10 @@ void UsbStack::print() const {
          hc_.version() & 0xFF, hc_.port_count(), hc_.context_bytes(), device_count_);
   for (size_t i = 0; i < device_count_; i++) {
     const UsbDevice& d = devices_[i];
-    kprint("  %*sport %u", d.depth * 2, "", d.root_port);
-    if (d.depth) kprint(" route %x", d.route);
-    kprint(" %s %04x:%04x slot %u", xhci::speed_name(d.speed), d.descriptor.vendor,
+    const UsbLocation& at = d.location;
+    kprint("  %*sport %u", at.depth * 2, "", at.root_port);
+    if (at.depth) kprint(" route %x", at.route);
+    kprint(" %s %04x:%04x slot %u", xhci::speed_name(at.speed), d.descriptor.vendor,
            d.descriptor.product, d.slot);
     if (d.is_hub) kprint(" hub");
     if (d.storage >= 0) {

@@ -18,15 +18,21 @@
 
 namespace inferpi::usb {
 
+// Where a device sits in the tree, as found by the port reset that revealed it: what the
+// slot context of Address Device needs (and, through the parent hub, the TT).
+struct UsbLocation {
+  uint8_t root_port = 0;
+  uint32_t route = 0;  // hub ports, 4 bits per tier
+  uint8_t depth = 0;   // 0 = on a root port
+  xhci::Speed speed = xhci::Speed::None;
+  uint8_t parent = 0xFF;  // index of the hub it sits behind
+  uint8_t parent_port = 0;
+};
+
 struct UsbDevice {
   bool present = false;
   uint8_t slot = 0;
-  xhci::Speed speed = xhci::Speed::None;
-  uint8_t root_port = 0;
-  uint32_t route = 0;     // hub ports, 4 bits per tier
-  uint8_t depth = 0;      // 0 = on a root port
-  uint8_t parent = 0xFF;  // index of the hub it sits behind
-  uint8_t parent_port = 0;
+  UsbLocation location;
   DeviceDescriptor descriptor;
   ConfigInfo config;
   bool is_hub = false;
@@ -60,15 +66,7 @@ class UsbStack {
   void print() const;
 
  private:
-  struct Location {
-    uint8_t root_port = 0;
-    uint32_t route = 0;
-    uint8_t depth = 0;
-    xhci::Speed speed = xhci::Speed::None;
-    uint8_t parent = 0xFF;
-    uint8_t parent_port = 0;
-  };
-  Status attach(const Location& where);
+  Status attach(const UsbLocation& where);
   Status read_descriptors(UsbDevice& d);
   Status bind(size_t index);
   Status bind_storage(size_t index, const InterfaceInfo& intf);

@@ -459,11 +459,7 @@ Status XhciController::address_device(uint8_t slot_id, const SlotFields& fields,
   ep0.dequeue = s->endpoints[1].ring.bus();
   ep0.dequeue_cycle = true;
   write_endpoint_context(layout_.input_endpoint(s->input.cpu, 1), ep0);
-  mmio::barrier_full();
-  Trb done;
-  return command(
-      Trb{s->input.bus, 0, trb::type_bits(trb::kAddressDevice) | trb::slot_bits(slot_id)},
-      "Address Device", &done);
+  return input_context_command(slot_id, *s, trb::kAddressDevice, "Address Device");
 }
 
 Status XhciController::update_ep0_max_packet(uint8_t slot_id, uint32_t max_packet) {
@@ -475,11 +471,8 @@ Status XhciController::update_ep0_max_packet(uint8_t slot_id, uint32_t max_packe
   memcpy(ep0, layout_.output_endpoint(s->output.cpu, 1), 32);
   ep0[1] = (ep0[1] & 0xFFFF) | (max_packet << 16);
   s->endpoints[1].max_packet = max_packet;
-  mmio::barrier_full();
-  Trb done;
-  return command(
-      Trb{s->input.bus, 0, trb::type_bits(trb::kEvaluateContext) | trb::slot_bits(slot_id)},
-      "Evaluate Context (EP0 max packet)", &done);
+  return input_context_command(slot_id, *s, trb::kEvaluateContext,
+                               "Evaluate Context (EP0 max packet)");
 }
 
 Status XhciController::configure_endpoints(uint8_t slot_id, const EndpointConfig* eps,
@@ -513,11 +506,7 @@ Status XhciController::configure_endpoints(uint8_t slot_id, const EndpointConfig
   }
   in_slot[0] = (in_slot[0] & ~(31u << 27)) | (max_dci << 27);
   set_hub_fields(in_slot, is_hub, hub_ports, ttt, multi_tt);
-  mmio::barrier_full();
-  Trb done;
-  return command(
-      Trb{s->input.bus, 0, trb::type_bits(trb::kConfigureEndpoint) | trb::slot_bits(slot_id)},
-      "Configure Endpoint", &done);
+  return input_context_command(slot_id, *s, trb::kConfigureEndpoint, "Configure Endpoint");
 }
 
 void XhciController::set_hub_fields(uint32_t* in_slot, bool is_hub, uint32_t hub_ports,
@@ -540,11 +529,17 @@ Status XhciController::evaluate_hub_fields(uint8_t slot_id, uint32_t hub_ports, 
   uint32_t* in_slot = layout_.input_slot(s->input.cpu);
   memcpy(in_slot, layout_.output_slot(s->output.cpu), 32);
   set_hub_fields(in_slot, true, hub_ports, ttt, multi_tt);
+  return input_context_command(slot_id, *s, trb::kEvaluateContext, "Evaluate Context (hub fields)");
+}
+
+// Address Device, Configure Endpoint and Evaluate Context point the controller at the slot's
+// input context, which the caller has just written: the full barrier puts those writes
+// (coherent DMA memory) before the command TRB and its doorbell.
+Status XhciController::input_context_command(uint8_t slot_id, const Slot& s, uint32_t type,
+                                             const char* step) {
   mmio::barrier_full();
   Trb done;
-  return command(
-      Trb{s->input.bus, 0, trb::type_bits(trb::kEvaluateContext) | trb::slot_bits(slot_id)},
-      "Evaluate Context (hub fields)", &done);
+  return command(Trb{s.input.bus, 0, trb::type_bits(type) | trb::slot_bits(slot_id)}, step, &done);
 }
 
 Status XhciController::disable_slot(uint8_t slot_id) {

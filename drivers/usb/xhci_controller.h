@@ -143,6 +143,7 @@ class XhciController {
   void scan_extended_capabilities();
   Status setup_memory();
   Status command(const Trb& cmd, const char* step, Trb* completion);
+  Status input_context_command(uint8_t slot_id, const Slot& s, uint32_t type, const char* step);
   Status run_td(PendingTd& td, const Trb* trbs, uint32_t timeout_us, const char* step,
                 TdResult* result, Meanwhile* meanwhile = nullptr);
   bool handle_event(const Trb& ev, const PendingTd* td, TdResult* result, bool* td_done,

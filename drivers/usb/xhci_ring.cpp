@@ -32,13 +32,17 @@ void write_trb(Trb* slot, const Trb& t) {
 
 }  // namespace
 
-void ProducerRing::init(Trb* trbs, uint64_t bus, uint32_t count) {
+void RingSegment::reset(Trb* trbs, uint64_t bus, uint32_t count) {
   trbs_ = trbs;
   bus_ = bus;
   count_ = count;
-  enqueue_ = 0;
+  next_ = 0;
   cycle_ = true;
   for (uint32_t i = 0; i < count; i++) trbs[i] = Trb{0, 0, 0};
+}
+
+void ProducerRing::init(Trb* trbs, uint64_t bus, uint32_t count) {
+  reset(trbs, bus, count);
   // The link TRB starts with cycle 0 (not yet owned by the controller).
   write_link(false, false);
 }
@@ -52,7 +56,7 @@ void ProducerRing::write_link(bool chain, bool cycle) {
 
 bool ProducerRing::enqueue_td(const Trb* td, uint32_t n, uint64_t* trb_bus) {
   if (n == 0 || n > kMaxTd || n + 1 >= count_ - 1) return false;
-  uint32_t first = enqueue_;
+  uint32_t first = next_;
   bool first_cycle = cycle_;
   for (uint32_t i = 0; i < n; i++) {
     Trb t = td[i];
@@ -60,14 +64,14 @@ bool ProducerRing::enqueue_td(const Trb* td, uint32_t n, uint64_t* trb_bus) {
     // The first TRB is handed over last: write it with the wrong cycle for now.
     bool owner = (i == 0) ? !cycle_ : cycle_;
     if (owner) t.control |= trb::kCycle;
-    if (trb_bus) trb_bus[i] = enqueue_bus();
-    write_trb(&trbs_[enqueue_], t);
-    enqueue_++;
-    if (enqueue_ == count_ - 1) {
+    if (trb_bus) trb_bus[i] = next_bus();
+    write_trb(&trbs_[next_], t);
+    next_++;
+    if (next_ == count_ - 1) {
       // Reached the link: hand it over with the chain bit of the TD it sits inside.
       bool inside_td = (t.control & trb::kChain) != 0;
       write_link(inside_td, cycle_);
-      enqueue_ = 0;
+      next_ = 0;
       cycle_ = !cycle_;
     }
   }
@@ -79,17 +83,8 @@ bool ProducerRing::enqueue_td(const Trb* td, uint32_t n, uint64_t* trb_bus) {
   return true;
 }
 
-void EventRing::init(Trb* trbs, uint64_t bus, uint32_t count) {
-  trbs_ = trbs;
-  bus_ = bus;
-  count_ = count;
-  dequeue_ = 0;
-  cycle_ = true;
-  for (uint32_t i = 0; i < count; i++) trbs[i] = Trb{0, 0, 0};
-}
-
 bool EventRing::peek(Trb* out) const {
-  const volatile Trb* v = &trbs_[dequeue_];
+  const volatile Trb* v = &trbs_[next_];
   uint32_t control = v->control;
   if (((control & trb::kCycle) != 0) != cycle_) return false;
   load_order();  // read the rest only after seeing the cycle bit (pi4-hardware.md §3.3)
@@ -100,8 +95,8 @@ bool EventRing::peek(Trb* out) const {
 }
 
 void EventRing::advance() {
-  if (++dequeue_ == count_) {
-    dequeue_ = 0;
+  if (++next_ == count_) {
+    next_ = 0;
     cycle_ = !cycle_;
   }
 }

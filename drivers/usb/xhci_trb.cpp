@@ -2,15 +2,12 @@
 #include "drivers/usb/xhci_trb.h"
 
 #include "drivers/usb/xhci_regs.h"
+#include "runtime/core/code_names.h"
 
 namespace inferpi::xhci {
 
 // Completion codes (xHCI 1.2 Table 6-90) as the messages name them.
-struct CompletionName {
-  uint32_t code;
-  const char* name;
-};
-constexpr CompletionName kCompletionNames[] = {
+constexpr CodeName kCompletionNames[] = {
     {0, "invalid"},
     {cc::kSuccess, "success"},
     {cc::kDataBuffer, "data buffer error"},
@@ -37,27 +34,17 @@ constexpr CompletionName kCompletionNames[] = {
 };
 
 const char* completion_name(uint32_t code) {
-  for (const CompletionName& c : kCompletionNames)
-    if (c.code == code) return c.name;
-  return "unknown completion code";
+  return name_of(code, kCompletionNames, "unknown completion code");
 }
 
-const char* speed_name(Speed s) {
-  switch (s) {
-    case Speed::Full:
-      return "full speed";
-    case Speed::Low:
-      return "low speed";
-    case Speed::High:
-      return "high speed";
-    case Speed::Super:
-      return "SuperSpeed";
-    case Speed::SuperPlus:
-      return "SuperSpeed+";
-    default:
-      return "unknown speed";
-  }
-}
+// Protocol Speed IDs of the root hub ports (xHCI 1.2 §7.2.2.1.1, default PSI values).
+constexpr CodeName kSpeedNames[] = {
+    {uint32_t(Speed::Full), "full speed"},       {uint32_t(Speed::Low), "low speed"},
+    {uint32_t(Speed::High), "high speed"},       {uint32_t(Speed::Super), "SuperSpeed"},
+    {uint32_t(Speed::SuperPlus), "SuperSpeed+"},
+};
+
+const char* speed_name(Speed s) { return name_of(uint32_t(s), kSpeedNames, "unknown speed"); }
 
 uint32_t split_transfer(uint64_t bus, uint32_t length, uint32_t max_packet, TransferPiece* out,
                         uint32_t capacity) {

@@ -1,6 +1,16 @@
 #include "engines/core/engine.h"
 
+#include "runtime/core/kstring.h"
+
 namespace inferpi {
+
+void ModelInfo::describe(const char* engine_name, const char* architecture_name, DType weight_type,
+                         const ModelShape& shape) {
+  copy_string(engine, sizeof engine, engine_name);
+  copy_string(architecture, sizeof architecture, architecture_name);
+  copy_string(dtype, sizeof dtype, dtype_name(weight_type));
+  static_cast<ModelShape&>(*this) = shape;
+}
 
 Status Engine::check_forward_input(const int* tokens, int n, int vocab_size) const {
   if (n <= 0) return Status::error("forward: no tokens");

@@ -9,24 +9,17 @@
 #include "engines/core/chat.h"
 #include "engines/core/dtype.h"
 #include "engines/core/kv_cache.h"
+#include "engines/core/model_shape.h"
 #include "engines/core/tokenizer.h"
 #include "runtime/core/arena.h"
 #include "runtime/core/status.h"
 
 namespace inferpi {
 
-struct ModelInfo {
+struct ModelInfo : ModelShape {
   char engine[16] = {};        // "GPT2", "Llama", ...
   char architecture[32] = {};  // "nanochat", "llama", "qwen2", ...
   char dtype[16] = {};         // dominant weight type, "f16", "q8_0", "mixed" ...
-  int n_layers = 0;
-  int dim = 0;
-  int n_heads = 0;
-  int n_kv_heads = 0;
-  int head_dim = 0;
-  int hidden_dim = 0;
-  int vocab_size = 0;
-  int max_context = 0;  // what the model was trained for
   uint64_t n_params = 0;
   uint64_t weight_bytes = 0;  // bytes of weights streamed per decoded token (for /bench)
   // Memory of one context position (KV cache of all layers + per-position scratch), and the
@@ -34,6 +27,10 @@ struct ModelInfo {
   // fitted it to memory: context_length() < requested_context means memory decided.
   uint64_t bytes_per_position = 0;
   int requested_context = 0;
+
+  // Names and shape in one step (the strings are copied, cut to fit).
+  void describe(const char* engine_name, const char* architecture_name, DType weight_type,
+                const ModelShape& shape);
 };
 
 // The loaded files an engine is built from. Weights stay where they are (no copy).

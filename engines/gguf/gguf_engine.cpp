@@ -5,6 +5,7 @@
 #include "engines/gguf/gguf_families.h"
 #include "engines/gguf/gguf_llama.h"
 #include "engines/llama/llama_engine.h"
+#include "runtime/core/code_names.h"
 #include "runtime/core/console.h"
 #include "runtime/core/kstring.h"
 
@@ -15,38 +16,13 @@ namespace {
 bool gguf_probe(const uint8_t* head, size_t head_size) { return gguf::has_magic(head, head_size); }
 
 // general.file_type (llama_ftype) → a short name for the menu; a hint only.
-const char* file_type_name(uint32_t t) {
-  switch (t) {
-    case 0:
-      return "f32";
-    case 1:
-      return "f16";
-    case 2:
-      return "q4_0";
-    case 3:
-      return "q4_1";
-    case 7:
-      return "q8_0";
-    case 8:
-      return "q5_0";
-    case 9:
-      return "q5_1";
-    case 14:
-      return "q4_K_S";
-    case 15:
-      return "q4_K_M";
-    case 16:
-      return "q5_K_S";
-    case 17:
-      return "q5_K_M";
-    case 18:
-      return "q6_K";
-    case 32:
-      return "bf16";
-    default:
-      return "mixed";
-  }
-}
+constexpr CodeName kFileTypes[] = {
+    {0, "f32"},     {1, "f16"},   {2, "q4_0"},    {3, "q4_1"},    {7, "q8_0"},
+    {8, "q5_0"},    {9, "q5_1"},  {14, "q4_K_S"}, {15, "q4_K_M"}, {16, "q5_K_S"},
+    {17, "q5_K_M"}, {18, "q6_K"}, {32, "bf16"},
+};
+
+const char* file_type_name(uint32_t t) { return name_of(t, kFileTypes, "mixed"); }
 
 Status gguf_describe(const uint8_t* head, size_t head_size, uint64_t file_size, ModelSummary* out) {
   *out = ModelSummary{};

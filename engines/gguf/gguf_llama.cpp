@@ -92,8 +92,8 @@ Status llama_config_from_gguf(const GgufFile& f, LlamaConfig* c) {
       get_int(f, arch_key(key, sizeof key, arch, "attention.head_count"), true, 0, &c->n_heads));
   INFERPI_TRY(get_int(f, arch_key(key, sizeof key, arch, "attention.head_count_kv"), false,
                       c->n_heads, &c->n_kv_heads));
-  INFERPI_TRY(get_int(f, arch_key(key, sizeof key, arch, "context_length"), false, 2048,
-                      &c->context_length));
+  INFERPI_TRY(
+      get_int(f, arch_key(key, sizeof key, arch, "context_length"), false, 2048, &c->max_context));
   INFERPI_TRY(get_int(f, arch_key(key, sizeof key, arch, "attention.key_length"), false,
                       c->dim / c->n_heads, &c->head_dim));
   int value_length = 0, rope_dims = 0;

@@ -193,18 +193,9 @@ size_t python_float_repr(double v, char* out, size_t cap) {
       put('.');
       for (int i = 1; i < n; i++) put(digits[i]);
     }
-    int x = decpt - 1;
-    put('e');
-    put(x < 0 ? '-' : '+');
-    if (x < 0) x = -x;
-    char xd[8];
-    int xn = 0;
-    do {
-      xd[xn++] = char('0' + x % 10);
-      x /= 10;
-    } while (x);
-    if (xn < 2) xd[xn++] = '0';
-    while (xn) put(xd[--xn]);
+    char exponent[8];  // Python: signed, at least two digits ("1e+16", "1e-05")
+    format(exponent, sizeof exponent, "e%+03d", decpt - 1);
+    for (const char* e = exponent; *e; e++) put(*e);
   } else if (decpt <= 0) {
     put('0');
     put('.');

@@ -283,17 +283,17 @@ Status Gpt2Engine::init(const ModelFiles& files, const EngineOptions& options, A
   }
   memset(logits_, 0, size_t(cfg_.vocab_size) * 4);
 
-  copy_string(info_.engine, sizeof(info_.engine), "GPT2");
-  format(info_.architecture, sizeof(info_.architecture), "nanochat-v%u", cfg_.variant);
-  copy_string(info_.dtype, sizeof(info_.dtype), dtype_name(layers_[0].c_q.type));
-  info_.n_layers = cfg_.n_layer;
-  info_.dim = D;
-  info_.n_heads = cfg_.n_head;
-  info_.n_kv_heads = cfg_.n_kv_head;
-  info_.head_dim = cfg_.head_dim;
-  info_.hidden_dim = cfg_.hidden;
-  info_.vocab_size = cfg_.vocab_size;
-  info_.max_context = cfg_.seq_len;
+  char architecture[32];
+  format(architecture, sizeof architecture, "nanochat-v%u", cfg_.variant);
+  info_.describe("GPT2", architecture, layers_[0].c_q.type,
+                 {.dim = D,
+                  .hidden_dim = cfg_.hidden,
+                  .n_layers = cfg_.n_layer,
+                  .n_heads = cfg_.n_head,
+                  .n_kv_heads = cfg_.n_kv_head,
+                  .head_dim = cfg_.head_dim,
+                  .vocab_size = cfg_.vocab_size,
+                  .max_context = cfg_.seq_len});
   info_.n_params = file_.n_params();
   // Streamed per decoded token: everything except the embedding tables (one row each).
   uint64_t tables = wte_.bytes();

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "engines/core/chat_templates.h"
+#include "engines/core/model_shape.h"
 #include "engines/core/tensor.h"
 #include "runtime/core/arena.h"
 #include "runtime/core/status.h"
@@ -29,16 +30,8 @@ enum class TokenizerKind : uint32_t {
   ByteLevelBpe = 2,   // our BPE tokenizer.bin (HF tokenizer.json byte-level models)
 };
 
-struct LlamaConfig {
+struct LlamaConfig : ModelShape {
   char architecture[16] = {};  // "llama", "qwen2", "qwen3", "gemma3" (for display)
-  int dim = 0;                 // D, hidden size
-  int hidden_dim = 0;          // F, FFN inner size
-  int n_layers = 0;            // L
-  int n_heads = 0;             // H, query heads
-  int n_kv_heads = 0;          // KV heads (GQA: H % KV == 0)
-  int head_dim = 0;            // hs (usually D / H)
-  int vocab_size = 0;          // V
-  int context_length = 0;      // positions the model was trained for
   float rope_theta = 10000.0f;
   float rms_eps = 1e-5f;
   RopePairing rope_pairing = RopePairing::Interleaved;

@@ -59,17 +59,7 @@ Status LlamaEngine::init(const LlamaConfig& config, const LlamaWeights& weights,
 
   // What the menu and /stats show.
   ModelInfo& m = info_;
-  copy_string(m.engine, sizeof(m.engine), "Llama");
-  copy_string(m.architecture, sizeof(m.architecture), config_.architecture);
-  copy_string(m.dtype, sizeof(m.dtype), dtype_name(weights_.layers[0].wq.type));
-  m.n_layers = config_.n_layers;
-  m.dim = config_.dim;
-  m.n_heads = config_.n_heads;
-  m.n_kv_heads = config_.n_kv_heads;
-  m.head_dim = config_.head_dim;
-  m.hidden_dim = config_.hidden_dim;
-  m.vocab_size = config_.vocab_size;
-  m.max_context = config_.context_length;
+  m.describe("Llama", config_.architecture, weights_.layers[0].wq.type, config_);
   m.requested_context = requested_context_;
   m.bytes_per_position = bytes_per_position_;
   auto elems = [](const Tensor& t) { return t.empty() ? 0 : uint64_t(t.rows) * uint64_t(t.cols); };
@@ -120,9 +110,8 @@ Status LlamaEngine::choose_context(const EngineOptions& options, const Arena& ar
   const uint64_t fixed =
       4 * (T * (2 * D + 2 * q_dim + 2 * kv_dim + 2 * F + hs) + V) + 4 * V * 8 + (1u << 20);
   const bool asked = options.max_context > 0;
-  requested_context_ = asked && options.max_context < config_.context_length
-                           ? options.max_context
-                           : config_.context_length;
+  requested_context_ = asked && options.max_context < config_.max_context ? options.max_context
+                                                                          : config_.max_context;
   const uint64_t available = arena.largest_free();
   context_ = context_that_fits(requested_context_, fixed, bytes_per_position_, available);
   if (context_ == requested_context_) return Status::ok();

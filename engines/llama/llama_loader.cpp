@@ -19,12 +19,12 @@ Status validate_llama_config(const LlamaConfig& c) {
   if (!in_range(c.dim, 1, 65536) || !in_range(c.hidden_dim, 1, 1 << 20) ||
       !in_range(c.n_layers, 1, 1024) || !in_range(c.n_heads, 1, 1024) ||
       !in_range(c.n_kv_heads, 1, 1024) || !in_range(c.head_dim, 2, 1024) ||
-      !in_range(c.vocab_size, 1, 1 << 22) || !in_range(c.context_length, 1, 1 << 22)) {
+      !in_range(c.vocab_size, 1, 1 << 22) || !in_range(c.max_context, 1, 1 << 22)) {
     return Status::error(
         "model header has out-of-range sizes (dim %d, hidden %d, layers %d, "
         "heads %d/%d, head_dim %d, vocab %d, context %d)",
         c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.head_dim, c.vocab_size,
-        c.context_length);
+        c.max_context);
   }
   if (c.n_heads % c.n_kv_heads != 0) {
     return Status::error("model header: %d query heads is not a multiple of %d KV heads", c.n_heads,
@@ -147,7 +147,7 @@ static Status load_inferpi(const uint8_t* file, size_t size, Arena& arena, Llama
   c->n_kv_heads = clamp_int(load_le32(h + kOffKvHeads));
   c->head_dim = clamp_int(load_le32(h + kOffHeadDim));
   c->vocab_size = clamp_int(load_le32(h + kOffVocab));
-  c->context_length = clamp_int(load_le32(h + kOffContext));
+  c->max_context = clamp_int(load_le32(h + kOffContext));
   c->rope_theta = f32(kOffRopeTheta);
   c->rms_eps = f32(kOffRmsEps);
   uint32_t pairing = load_le32(h + kOffRopePairing);
@@ -299,7 +299,7 @@ static Status load_llama2c(const uint8_t* file, size_t size, bool v1, Arena& are
   c->n_heads = v[3];
   c->n_kv_heads = v[4];
   c->vocab_size = v[5] < 0 ? (v[5] == INT32_MIN ? -1 : -v[5]) : v[5];
-  c->context_length = v[6];
+  c->max_context = v[6];
   c->head_dim = c->n_heads > 0 ? c->dim / c->n_heads : 0;
   // llama2.c's run.c hardcodes these (docs/formats.md §1.5, §2.4).
   c->rope_theta = 10000.0f;
@@ -318,7 +318,7 @@ static Status load_llama2c(const uint8_t* file, size_t size, bool v1, Arena& are
     return Status::error("model.bin: dim %d is not a multiple of %d heads", c->dim, c->n_heads);
   }
   const uint64_t D = uint64_t(c->dim), F = uint64_t(c->hidden_dim), L = uint64_t(c->n_layers);
-  const uint64_t V = uint64_t(c->vocab_size), S = uint64_t(c->context_length);
+  const uint64_t V = uint64_t(c->vocab_size), S = uint64_t(c->max_context);
   const uint64_t kv = uint64_t(c->n_kv_heads) * uint64_t(c->head_dim), hs = uint64_t(c->head_dim);
   // Value counts in file order (all < 2^22 * 2^20 by the range checks: no overflow).
   const uint64_t values = V * D + L * (2 * D + D * D + 2 * D * kv + D * D + 3 * D * F) + D +

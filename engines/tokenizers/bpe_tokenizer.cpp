@@ -1,6 +1,5 @@
 #include "engines/tokenizers/bpe_tokenizer.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "engines/tokenizers/unicode_tables.h"
@@ -218,13 +217,8 @@ Status BpeTokenizer::load(const uint8_t* data, size_t size, int vocab_size, Aren
       return Status::error("tokenizer.bin: no token for byte 0x%02x (not a byte-level BPE)", b);
     }
   }
-  auto longest_first = [this](int x, int y) {
-    return tokens_[x].len > tokens_[y].len || (tokens_[x].len == tokens_[y].len && x < y);
-  };
-  std::sort(added_, added_ + n_added_, longest_first);
-  std::sort(specials_, specials_ + n_specials_, longest_first);
-  INFERPI_TRY(added_splitter_.init(added_, n_added_, arena));
-  return special_splitter_.init(specials_, n_specials_, arena);
+  return init_splitters(
+      added_, n_added_, specials_, n_specials_, [this](int id) { return tokens_[id].len; }, arena);
 }
 
 int BpeTokenizer::find_token(const uint8_t* bytes, size_t len) const {
@@ -316,15 +310,6 @@ Status BpeTokenizer::encode_split(const SpecialSplitter& splitter, const char* t
     return push_token(id, out, cap, count);
   };
   return splitter.split(text, len, match, emit);
-}
-
-Status BpeTokenizer::encode(const char* text, size_t len, int* out, int cap, int* count) const {
-  return encode_split(added_splitter_, text, len, out, cap, count);
-}
-
-Status BpeTokenizer::encode_special(const char* text, size_t len, int* out, int cap,
-                                    int* count) const {
-  return encode_split(special_splitter_, text, len, out, cap, count);
 }
 
 size_t BpeTokenizer::decode(int, int token, char* out, size_t cap) const {

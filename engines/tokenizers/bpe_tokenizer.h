@@ -25,25 +25,18 @@ enum class PreTokenizer : uint32_t { Gpt2 = 1, Qwen2 = 2, Llama3 = 3, SmolLM = 4
 size_t split_gpt2(const char* text, size_t len, size_t pos);
 size_t split_qwen2(const char* text, size_t len, size_t pos, int max_digits);
 
-class BpeTokenizer final : public Tokenizer {
+class BpeTokenizer final : public SplittingTokenizer {
  public:
   static constexpr uint32_t kVersion = 1;
   static constexpr size_t kHeaderSize = 64;
   static constexpr size_t kMaxPieceBytes = 4096;  // longer pieces are encoded in slices
-  // kUnused: never produced and never matched in text (GGUF unused/padding tokens).
-  enum TokenType : uint8_t { kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5 };
 
   // Parses tokenizer.bin; token bytes stay in `data`. `vocab_size` is the model's.
   Status load(const uint8_t* data, size_t size, int vocab_size, Arena& arena);
 
-  int vocab_size() const override { return vocab_size_; }
-  Status encode(const char* text, size_t len, int* out, int cap, int* count) const override;
-  Status encode_special(const char* text, size_t len, int* out, int cap, int* count) const override;
   size_t decode(int prev, int token, char* out, size_t cap) const override;
   int special_id(const char* text) const override;
   size_t token_text(int id, char* out, size_t cap) const override;
-  int bos_id() const override { return bos_; }
-  int eos_id() const override { return eos_; }
   PreTokenizer pre_tokenizer() const { return pre_; }
 
  private:
@@ -60,10 +53,8 @@ class BpeTokenizer final : public Tokenizer {
   Status encode_piece(const uint8_t* p, size_t n, int* out, int cap, int* count) const;
   Status encode_plain(const char* text, size_t len, int* out, int cap, int* count) const;
   Status encode_split(const SpecialSplitter& splitter, const char* text, size_t len, int* out,
-                      int cap, int* count) const;
+                      int cap, int* count) const override;
 
-  int vocab_size_ = 0;
-  int bos_ = -1, eos_ = -1;
   PreTokenizer pre_ = PreTokenizer::Gpt2;
   bool ignore_merges_ = false;
   Token* tokens_ = nullptr;
@@ -75,7 +66,6 @@ class BpeTokenizer final : public Tokenizer {
   int n_added_ = 0;
   int* specials_ = nullptr;  // control + user-defined tokens, longest first
   int n_specials_ = 0;
-  SpecialSplitter added_splitter_, special_splitter_;
   mutable int* symbols_ = nullptr;  // BPE scratch [kMaxPieceBytes]
 };
 

@@ -5,9 +5,11 @@
 // llama.cpp always cuts out user-defined tokens, and control/unknown ones only with
 // parse_special (a rendered chat template; never typed text).
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
+#include "engines/core/tokenizer.h"
 #include "runtime/core/arena.h"
 #include "runtime/core/status.h"
 
@@ -55,5 +57,58 @@ inline Status push_token(int id, int* out, int cap, int* count) {
   out[(*count)++] = id;
   return Status::ok();
 }
+
+// The vocabulary tokenizers (byte-level BPE and SentencePiece): both cut added tokens out of
+// the text first and hold the model's vocabulary size and BOS/EOS ids.
+class SplittingTokenizer : public Tokenizer {
+ public:
+  // Token types as SentencePiece's tokenizer.model and GGUF's tokenizer.ggml.token_type number
+  // them; stored per token in our tokenizer.bin files.
+  enum TokenType : uint8_t {
+    kNormal = 1,
+    kUnknown = 2,
+    kControl = 3,
+    kUserDefined = 4,
+    kUnused = 5,  // never produced and never matched in text (GGUF unused/padding tokens)
+    kByte = 6
+  };
+
+  int vocab_size() const final { return vocab_size_; }
+  int bos_id() const final { return bos_; }
+  int eos_id() const final { return eos_; }
+  // encode cuts out user-defined tokens only; encode_special also control (and unknown) ones.
+  Status encode(const char* text, size_t len, int* out, int cap, int* count) const final {
+    return encode_split(added_splitter_, text, len, out, cap, count);
+  }
+  Status encode_special(const char* text, size_t len, int* out, int cap, int* count) const final {
+    return encode_split(special_splitter_, text, len, out, cap, count);
+  }
+
+ protected:
+  // Encodes `text` with `splitter` cutting out its tokens; the fragments between them are
+  // the tokenizer's plain text.
+  virtual Status encode_split(const SpecialSplitter& splitter, const char* text, size_t len,
+                              int* out, int cap, int* count) const = 0;
+
+  // Sorts both id lists longest first (ties by id; `length(id)` is a token's matched length)
+  // and builds the two splitters over them (kept by reference).
+  template <typename Length>
+  Status init_splitters(int* added, int n_added, int* specials, int n_specials,
+                        const Length& length, Arena& arena) {
+    auto longest_first = [&](int a, int b) {
+      return length(a) > length(b) || (length(a) == length(b) && a < b);
+    };
+    std::sort(added, added + n_added, longest_first);
+    std::sort(specials, specials + n_specials, longest_first);
+    INFERPI_TRY(added_splitter_.init(added, n_added, arena));
+    return special_splitter_.init(specials, n_specials, arena);
+  }
+
+  int vocab_size_ = 0;
+  int bos_ = -1, eos_ = -1;
+
+ private:
+  SpecialSplitter added_splitter_, special_splitter_;
+};
 
 }  // namespace inferpi

@@ -30,8 +30,8 @@ Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int 
     return Status::error("tokenizer.bin: bad vocab size %d", vocab_size);
   }
   vocab_size_ = vocab_size;
-  bos_id_ = bos_id < vocab_size ? bos_id : -1;
-  eos_id_ = eos_id < vocab_size ? eos_id : -1;
+  bos_ = bos_id < vocab_size ? bos_id : -1;
+  eos_ = eos_id < vocab_size ? eos_id : -1;
   const size_t V = size_t(vocab_size);
   text_ = arena.alloc_array<const uint8_t*>(V);
   len_ = arena.alloc_array<uint32_t>(V);
@@ -70,7 +70,7 @@ Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int 
   if (pos == size) {
     for (size_t i = 0; i < V; i++) {
       int b;
-      bool control = int(i) == bos_id_ || int(i) == eos_id_;
+      bool control = int(i) == bos_ || int(i) == eos_;
       types_[i] = is_byte_piece(text_[i], len_[i], &b)                  ? kByte
                   : control                                             ? kControl
                   : (len_[i] == 5 && memcmp(text_[i], "<unk>", 5) == 0) ? kUnknown
@@ -129,13 +129,8 @@ Status SpmTokenizer::load(const uint8_t* data, size_t size, int vocab_size, int 
     if (t == kUserDefined) added_[n_added++] = int(i);
     if (t == kUserDefined || t == kControl || t == kUnknown) specials_[n_specials++] = int(i);
   }
-  auto longest_first = [this](int a, int b) {
-    return len_[a] > len_[b] || (len_[a] == len_[b] && a < b);
-  };
-  std::sort(added_, added_ + n_added, longest_first);
-  std::sort(specials_, specials_ + n_specials, longest_first);
-  INFERPI_TRY(added_splitter_.init(added_, n_added, arena));
-  return special_splitter_.init(specials_, n_specials, arena);
+  return init_splitters(
+      added_, n_added, specials_, n_specials, [this](int id) { return len_[id]; }, arena);
 }
 
 int SpmTokenizer::lookup(const char* s, size_t len) const {
@@ -327,15 +322,6 @@ Status SpmTokenizer::encode_split(const SpecialSplitter& splitter, const char* t
   return splitter.split(text, len, match, emit);
 }
 
-Status SpmTokenizer::encode(const char* text, size_t len, int* out, int cap, int* count) const {
-  return encode_split(added_splitter_, text, len, out, cap, count);
-}
-
-Status SpmTokenizer::encode_special(const char* text, size_t len, int* out, int cap,
-                                    int* count) const {
-  return encode_split(special_splitter_, text, len, out, cap, count);
-}
-
 const char* SpmTokenizer::piece(int id, size_t* len) const {
   if (id < 0 || id >= vocab_size_) {
     *len = 0;
@@ -356,7 +342,7 @@ size_t SpmTokenizer::decode(int prev, int token, char* out, size_t cap) const {
   }
   const uint8_t* s = text_[token];
   size_t n = len_[token];
-  if (prev == bos_id_ && add_dummy_prefix_ && n > 0 && s[0] == ' ') s++, n--;
+  if (prev == bos_ && add_dummy_prefix_ && n > 0 && s[0] == ' ') s++, n--;
   if (n > cap) n = cap;
   memcpy(out, s, n);
   return n;

@@ -18,31 +18,16 @@
 
 namespace inferpi {
 
-class SpmTokenizer : public Tokenizer {
+class SpmTokenizer : public SplittingTokenizer {
  public:
-  // SentencePiece piece types (tokenizer.model), stored per token in our trailer.
-  enum PieceType : uint8_t {
-    kNormal = 1,
-    kUnknown = 2,
-    kControl = 3,
-    kUserDefined = 4,
-    kUnused = 5,
-    kByte = 6
-  };
-
   // `vocab_size`, `bos_id`, `eos_id` come from the model header (llama2.c's file has no
   // count). Fails when the file has fewer or more tokens than vocab_size.
   Status load(const uint8_t* data, size_t size, int vocab_size, int bos_id, int eos_id,
               Arena& arena);
 
-  int vocab_size() const override { return vocab_size_; }
-  Status encode(const char* text, size_t len, int* out, int cap, int* count) const override;
-  Status encode_special(const char* text, size_t len, int* out, int cap, int* count) const override;
   size_t decode(int prev, int token, char* out, size_t cap) const override;
   int special_id(const char* text) const override;
   size_t token_text(int id, char* out, size_t cap) const override;
-  int bos_id() const override { return bos_id_; }
-  int eos_id() const override { return eos_id_; }
 
   // Piece text of a token (raw bytes from the file, U+2581 already turned into spaces).
   const char* piece(int id, size_t* len) const;
@@ -64,10 +49,10 @@ class SpmTokenizer : public Tokenizer {
   Status encode_text(const char* text, size_t len, bool prefix, int* out, int cap,
                      int* count) const;
   Status encode_split(const SpecialSplitter& splitter, const char* text, size_t len, int* out,
-                      int cap, int* count) const;
+                      int cap, int* count) const override;
   void push_candidate(int left) const;
 
-  int vocab_size_ = 0, bos_id_ = -1, eos_id_ = -1, unk_id_ = 0;
+  int unk_id_ = 0;
   bool add_dummy_prefix_ = true;
   bool split_at_spaces_ = true;     // no piece has a space after its first byte
   bool split_at_words_ = true;      // no piece has a space right after a non-space (Gemma)
@@ -80,7 +65,6 @@ class SpmTokenizer : public Tokenizer {
   int byte_id_[256] = {};
   int* added_ = nullptr;     // user-defined pieces, longest first
   int* specials_ = nullptr;  // user-defined, control and unknown pieces, longest first
-  SpecialSplitter added_splitter_, special_splitter_;
   // Encoding scratch (encode is const but not reentrant).
   char* work_ = nullptr;
   Symbol* symbols_ = nullptr;

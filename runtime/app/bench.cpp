@@ -99,10 +99,8 @@ Status decode_rate(Engine& engine, int prompt_tokens, int decode_tokens, DecodeR
   }
   uint64_t us = platform::now_us() - t0;
   engine.reset();
-  out->tokens = decode_tokens;
-  out->micros = us ? us : 1;
-  out->tokens_per_s = double(decode_tokens) * 1e6 / double(out->micros);
-  out->weight_mb_per_s = double(engine.info().weight_bytes) * out->tokens_per_s / 1e6;
+  out->decode = {decode_tokens, us ? us : 1};
+  out->weight_mb_per_s = double(engine.info().weight_bytes) * out->decode.per_second() / 1e6;
   return Status::ok();
 }
 

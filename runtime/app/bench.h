@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "engines/core/engine.h"
+#include "runtime/app/token_timing.h"
 #include "runtime/core/status.h"
 
 namespace inferpi::bench {
@@ -24,9 +25,7 @@ struct Bandwidth {
 Bandwidth read_bandwidth(const uint8_t* buf, size_t size, int passes, bool all_workers);
 
 struct DecodeRate {
-  double tokens_per_s = 0;
-  int tokens = 0;
-  uint64_t micros = 0;
+  TokenTiming decode;
   double weight_mb_per_s = 0;  // info().weight_bytes x tokens / time
 };
 

@@ -32,7 +32,7 @@ void run_standard_bench(AppContext& ctx, Engine& engine, const char*) {
   Status st = bench::decode_rate(engine, 64, 16, &rate);
   if (st) {
     kprint("decode at context 64: %d tokens in %.1f ms = %.2f tokens/s (%.0f MB/s of weights)\n",
-           rate.tokens, double(rate.micros) / 1000.0, rate.tokens_per_s, rate.weight_mb_per_s);
+           rate.decode.tokens, rate.decode.ms(), rate.decode.per_second(), rate.weight_mb_per_s);
   } else {
     kprint("decode: %s\n", st.message());
   }

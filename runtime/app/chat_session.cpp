@@ -89,7 +89,9 @@ void console_sink(void* ctx, const char* data, size_t len) {
   }
   kwrite(data, len);
 }
-double per_second(int n, uint64_t us) { return us ? double(n) * 1e6 / double(us) : 0.0; }
+void print_timing(const char* what, const TokenTiming& t) {
+  kprint("%s: %d tokens in %.0f ms (%.2f tokens/sec)\n", what, t.tokens, t.ms(), t.per_second());
+}
 }  // namespace
 
 Status ChatSession::turn(const char* text, TurnStats* stats) {
@@ -119,8 +121,7 @@ Status ChatSession::turn(const char* text, TurnStats* stats) {
   uint64_t t0 = platform::now_us();
   INFERPI_TRY(e.forward(tokens_, n));
   uint64_t t1 = platform::now_us();
-  stats->prompt_tokens = n;
-  stats->prompt_us = t1 - t0;
+  stats->prompt = {n, t1 - t0};
 
   StreamState stream_state;
   Utf8Stream out(console_sink, &stream_state);
@@ -168,8 +169,7 @@ Status ChatSession::turn(const char* text, TurnStats* stats) {
   }
   out.flush();
   if (dimmed) kprint("\x1b[0m");
-  stats->generated_tokens = generated;
-  stats->generate_us = platform::now_us() - t1;
+  stats->generation = {generated, platform::now_us() - t1};
   kprint("\n");
   if (stats->interrupted) kprint("[stopped]\n");
   if (stats->context_full) {
@@ -185,11 +185,8 @@ Status ChatSession::turn(const char* text, TurnStats* stats) {
   if (stats->context_full) engine_->reset();
   last_ = *stats;
   if (show_stats_) {
-    kprint("Prompt: %d tokens in %.0f ms (%.2f tokens/sec)\n", stats->prompt_tokens,
-           double(stats->prompt_us) / 1000.0, per_second(stats->prompt_tokens, stats->prompt_us));
-    kprint("Generation: %d tokens in %.0f ms (%.2f tokens/sec)\n", stats->generated_tokens,
-           double(stats->generate_us) / 1000.0,
-           per_second(stats->generated_tokens, stats->generate_us));
+    print_timing("Prompt", stats->prompt);
+    print_timing("Generation", stats->generation);
   }
   return Status::ok();
 }
@@ -227,8 +224,8 @@ void ChatSession::print_stats() const {
   kprint(
       "last turn: prompt %d tokens (%.2f tokens/sec), generation %d tokens (%.2f "
       "tokens/sec)\n",
-      last_.prompt_tokens, per_second(last_.prompt_tokens, last_.prompt_us), last_.generated_tokens,
-      per_second(last_.generated_tokens, last_.generate_us));
+      last_.prompt.tokens, last_.prompt.per_second(), last_.generation.tokens,
+      last_.generation.per_second());
 }
 
 Status ChatSession::set_command(const char* args) {

@@ -18,16 +18,15 @@
 
 #include "engines/core/engine.h"
 #include "engines/core/sampler.h"
+#include "runtime/app/token_timing.h"
 #include "runtime/core/arena.h"
 #include "runtime/core/status.h"
 
 namespace inferpi {
 
 struct TurnStats {
-  int prompt_tokens = 0;
-  uint64_t prompt_us = 0;
-  int generated_tokens = 0;
-  uint64_t generate_us = 0;
+  TokenTiming prompt;        // the rendered turn, one forward pass
+  TokenTiming generation;    // the reply, a token at a time
   bool interrupted = false;  // Ctrl-C
   bool context_full = false;
 };

@@ -3,6 +3,7 @@
 // hardware fault (an SError from a dead PCIe device, a data abort on a bad pointer).
 #include <cstdint>
 
+#include "runtime/core/code_names.h"
 #include "runtime/core/console.h"
 #include "runtime/kernel/cpu.h"
 #include "runtime/kernel/panic.h"
@@ -10,53 +11,35 @@
 
 namespace inferpi {
 
+// ESR_ELx.EC values (Arm ARM D17.2.37), in words that point at the likely bug.
+constexpr CodeName kExceptionClasses[] = {
+    {0x00, "unknown reason (undefined instruction?)"},
+    {0x01, "WFI/WFE trapped"},
+    {0x07, "FP/SIMD access trapped (CPTR/CPACR not set?)"},
+    {0x0e, "illegal execution state"},
+    {0x15, "SVC from AArch64"},
+    {0x16, "HVC from AArch64"},
+    {0x17, "SMC from AArch64"},
+    {0x18, "MSR/MRS/system instruction trapped"},
+    {0x20, "instruction abort from a lower EL"},
+    {0x21, "instruction abort (bad jump or unmapped code)"},
+    {0x22, "PC alignment fault"},
+    {0x24, "data abort from a lower EL"},
+    {0x25, "data abort (bad pointer, unmapped or misaligned access)"},
+    {0x26, "SP alignment fault"},
+    {0x2c, "floating-point exception"},
+    {0x2f, "SError (asynchronous abort, e.g. a bus error from a device)"},
+    {0x30, "breakpoint"},
+    {0x31, "breakpoint"},
+    {0x32, "software step"},
+    {0x33, "software step"},
+    {0x34, "watchpoint"},
+    {0x35, "watchpoint"},
+    {0x3c, "BRK instruction (compiler trap: null dereference or __builtin_trap)"},
+};
+
 const char* exception_class_name(uint32_t ec) {
-  switch (ec) {
-    case 0x00:
-      return "unknown reason (undefined instruction?)";
-    case 0x01:
-      return "WFI/WFE trapped";
-    case 0x07:
-      return "FP/SIMD access trapped (CPTR/CPACR not set?)";
-    case 0x0e:
-      return "illegal execution state";
-    case 0x15:
-      return "SVC from AArch64";
-    case 0x16:
-      return "HVC from AArch64";
-    case 0x17:
-      return "SMC from AArch64";
-    case 0x18:
-      return "MSR/MRS/system instruction trapped";
-    case 0x20:
-      return "instruction abort from a lower EL";
-    case 0x21:
-      return "instruction abort (bad jump or unmapped code)";
-    case 0x22:
-      return "PC alignment fault";
-    case 0x24:
-      return "data abort from a lower EL";
-    case 0x25:
-      return "data abort (bad pointer, unmapped or misaligned access)";
-    case 0x26:
-      return "SP alignment fault";
-    case 0x2c:
-      return "floating-point exception";
-    case 0x2f:
-      return "SError (asynchronous abort, e.g. a bus error from a device)";
-    case 0x30:
-    case 0x31:
-      return "breakpoint";
-    case 0x32:
-    case 0x33:
-      return "software step";
-    case 0x34:
-    case 0x35:
-      return "watchpoint";
-    case 0x3c:
-      return "BRK instruction (compiler trap: null dereference or __builtin_trap)";
-  }
-  return "unrecognised exception class";
+  return name_of(ec, kExceptionClasses, "unrecognised exception class");
 }
 
 static const char* kKindNames[4] = {"synchronous", "IRQ", "FIQ", "SError"};

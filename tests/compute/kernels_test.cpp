@@ -113,9 +113,9 @@ TEST(Bench, DecodeRateRunsPrefillThenTimedSingleTokens) {
   bench::DecodeRate r;
   ASSERT_TRUE(bench::decode_rate(e, 100, 10, &r).is_ok());
   EXPECT_EQ(e.calls, 2 + 10);  // 64 + 36 prompt tokens, then 10 single tokens
-  EXPECT_EQ(r.tokens, 10);
+  EXPECT_EQ(r.decode.tokens, 10);
   EXPECT_EQ(e.position(), 0);  // reset afterwards
-  EXPECT_GT(r.tokens_per_s, 0.0);
+  EXPECT_GT(r.decode.per_second(), 0.0);
   EXPECT_FALSE(bench::decode_rate(e, 250, 10, &r).is_ok());  // does not fit 256
 }
 

@@ -83,7 +83,7 @@ TEST(GgufLlama, ReadsLlamaConfig) {
   EXPECT_EQ(c.n_kv_heads, 2);
   EXPECT_EQ(c.head_dim, 16);
   EXPECT_EQ(c.vocab_size, 4);
-  EXPECT_EQ(c.context_length, 2048);  // default when the key is absent
+  EXPECT_EQ(c.max_context, 2048);  // default when the key is absent
   EXPECT_FLOAT_EQ(c.rms_eps, 1e-6f);
   EXPECT_FLOAT_EQ(c.rope_theta, 10000.0f);
   EXPECT_EQ(c.rope_pairing, RopePairing::Interleaved);

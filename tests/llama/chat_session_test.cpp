@@ -146,10 +146,10 @@ TEST(ChatSession, MultiTurnKeepsTheCacheAndPrintsStats) {
   TurnStats s1, s2;
   ASSERT_TRUE(f.chat.turn("ab", &s1));
   int after_first = f.engine->position();
-  EXPECT_EQ(after_first, s1.prompt_tokens + s1.generated_tokens);
+  EXPECT_EQ(after_first, s1.prompt.tokens + s1.generation.tokens);
   ASSERT_TRUE(f.chat.turn("b", &s2));
   // The second turn only prefilled its own tokens (+ the EOS closing reply 1).
-  EXPECT_EQ(f.engine->position(), after_first + s2.prompt_tokens + s2.generated_tokens);
+  EXPECT_EQ(f.engine->position(), after_first + s2.prompt.tokens + s2.generation.tokens);
   EXPECT_NE(f.con.out.find("Generation: "), std::string::npos);
   EXPECT_NE(f.con.out.find(" tokens/sec)"), std::string::npos);
   EXPECT_NE(f.con.out.find("Prompt: "), std::string::npos);
@@ -161,10 +161,10 @@ TEST(ChatSession, CtrlCStopsGeneration) {
   ASSERT_TRUE(f.init(ChatFixture::greedy(), 40));
   TurnStats s;
   ASSERT_TRUE(f.chat.turn("ab", &s));
-  EXPECT_LE(s.generated_tokens, 2);
-  if (s.generated_tokens >= 2) {  // the model did not stop on its own first
+  EXPECT_LE(s.generation.tokens, 2);
+  if (s.generation.tokens >= 2) {  // the model did not stop on its own first
     EXPECT_TRUE(s.interrupted);
-    EXPECT_EQ(s.generated_tokens, 2);
+    EXPECT_EQ(s.generation.tokens, 2);
     EXPECT_NE(f.con.out.find("[stopped]"), std::string::npos);
   }
 }

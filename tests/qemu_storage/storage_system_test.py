@@ -213,6 +213,29 @@ def check_readtest(q, img, dev, lba, count, what, unaligned=False):
     return want
 
 
+# Storage shell lines with bad arguments and what each must answer (the command table's
+# word counts and usage lines, and the device lookup), the shell staying usable.
+BAD_ARGUMENTS = [
+    ("readtest sd0 1", r"usage: readtest DEV LBA COUNT \[unaligned\]"),
+    ("readtest sd0 0 1 aligned", r"usage: readtest DEV LBA COUNT \[unaligned\]"),
+    ("readtest sd0 0x 1", r"usage: readtest DEV LBA COUNT \[unaligned\]"),
+    ("readtest sd9 0 1", r"no block device 'sd9' \(see blk\)"),
+    ("sum sd0 lots", r"usage: sum DEV \[MIB\]"),
+    ("readloop", r"usage: readloop DEV"),
+    ("scsiread usb0 0 513", r"usage: scsiread usbN LBA COUNT \(COUNT <= 512\)"),
+    ("ls", r"usage: ls DEV \[PATH\]"),
+    ("fsum sd0", r"usage: fsum DEV PATH"),
+    ("readspeed sd0 / extra", r"usage: readspeed DEV \[PATH\]"),
+    ("sd fast", r"usage: sd \[auto\|pio\|dma\]"),
+]
+
+
+def check_bad_arguments(q):
+    for line, answer in BAD_ARGUMENTS:
+        out = q.command(line)
+        expect(out, answer, "answer to '%s'" % line)
+
+
 def usb_scenario(kernel, workdir, name):
     img = os.path.join(workdir, "stick.img")
     payload = make_fat_image(img, 64, 6, seed=1)
@@ -275,6 +298,8 @@ def sd_scenario(kernel, workdir, name):
     q.wait_for(re.escape(PROMPT), 30)
     out = q.command("sd")
     expect(out, r"sd: %s card, (\d+) blocks" % re.escape(want_kind), "SD init")
+    if name == "sdhci":
+        check_bad_arguments(q)
     out = q.command("sum sd0 4", timeout=120)
     m = expect(out, r"sum sd0: (\d+) bytes crc32 ([0-9a-f]{8})", "sum")
     want = crc_of_prefix(img, 4 << 20)

@@ -16,9 +16,9 @@ std::vector<uint8_t> load(const char* name) {
   std::ifstream f(std::string(INFERPI_DTB_DIR) + "/" + name, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
 }
-// The storage configuration the kernel derives from fixture device tree `name`.
-::testing::AssertionResult config_of(const char* name, StorageBoardConfig* c) {
-  std::vector<uint8_t> blob = load(name);
+// The storage configuration the kernel derives from device tree `blob` (fixture `name`).
+::testing::AssertionResult config_of(const char* name, const std::vector<uint8_t>& blob,
+                                     StorageBoardConfig* c) {
   if (blob.empty()) return ::testing::AssertionFailure() << name << ": fixture missing";
   Fdt fdt;
   if (Status st = fdt.init(blob.data(), blob.size()); !st)
@@ -26,6 +26,9 @@ std::vector<uint8_t> load(const char* name) {
   if (Status st = storage_config_from_fdt(fdt, c); !st)
     return ::testing::AssertionFailure() << name << ": " << st.message();
   return ::testing::AssertionSuccess();
+}
+::testing::AssertionResult config_of(const char* name, StorageBoardConfig* c) {
+  return config_of(name, load(name), c);
 }
 }  // namespace
 
@@ -74,9 +77,6 @@ TEST(StorageFdt, Pi4RootComplexAndEmmc2) {
 TEST(StorageFdt, Pi4SlotOnTheLegacyEmmcGetsDreq11) {
   // QEMU raspi4b's card sits on the legacy EMMC: the test DTB moves the slot node there.
   std::vector<uint8_t> blob = load("pi4-1gb.dtb");
-  ASSERT_FALSE(blob.empty());
-  Fdt probe;
-  ASSERT_TRUE(probe.init(blob.data(), blob.size()));
   // Patch the emmc2 node's reg <0 0x7e340000 0x100> to 0x7e300000 in place.
   const uint8_t want[] = {0x7e, 0x34, 0, 0, 0, 0, 1, 0};
   int patched = 0;
@@ -86,10 +86,8 @@ TEST(StorageFdt, Pi4SlotOnTheLegacyEmmcGetsDreq11) {
       patched++;
     }
   ASSERT_EQ(patched, 1);
-  Fdt fdt;
-  ASSERT_TRUE(fdt.init(blob.data(), blob.size()));
   StorageBoardConfig c;
-  ASSERT_TRUE(storage_config_from_fdt(fdt, &c));
+  ASSERT_TRUE(config_of("pi4-1gb.dtb with the slot on the legacy EMMC", blob, &c));
   EXPECT_EQ(c.sdhci_base, 0xfe300000u);
   EXPECT_EQ(c.sdhci_bus_address, 0x7e300000u);
   EXPECT_EQ(c.sdhci_dreq, 11u);

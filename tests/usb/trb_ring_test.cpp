@@ -139,6 +139,11 @@ TEST(Trb, SetupPacketAndEventFields) {
   EXPECT_EQ(trb::event_slot(ev), 3u);
   EXPECT_EQ(trb::event_endpoint(ev), 5u);
   EXPECT_STREQ(completion_name(cc::kStall), "stall");
+  EXPECT_STREQ(completion_name(36), "split transaction error");
+  EXPECT_STREQ(completion_name(255), "unknown completion code");
+  EXPECT_STREQ(speed_name(Speed::Full), "full speed");
+  EXPECT_STREQ(speed_name(Speed::SuperPlus), "SuperSpeed+");
+  EXPECT_STREQ(speed_name(Speed::None), "unknown speed");
   EXPECT_EQ(trb::transfer_status(0x10000, 40), 0x10000u | (31u << 17));
 }
 

@@ -197,13 +197,14 @@ void usb_sections(DiagReport& r, StorageHardware* hw) {
     char section[16];
     format(section, sizeof section, "usb dev %zu", i);
     const usb::DeviceDescriptor& dd = d.descriptor;
-    if (d.depth > 0 && (d.speed == xhci::Speed::Full || d.speed == xhci::Speed::Low))
+    const usb::UsbLocation& at = d.location;
+    if (at.depth > 0 && (at.speed == xhci::Speed::Full || at.speed == xhci::Speed::Low))
       slow_behind_hub = true;
     format(text, sizeof text,
            "%04x:%04x USB %x.%02x class %02x/%02x/%02x ep0 %u, %s, port %u route 0x%x, %s",
            dd.vendor, dd.product, dd.bcd_usb >> 8, dd.bcd_usb & 0xFF, dd.device_class,
-           dd.device_subclass, dd.device_protocol, dd.max_packet0, xhci::speed_name(d.speed),
-           d.root_port, d.route,
+           dd.device_subclass, dd.device_protocol, dd.max_packet0, xhci::speed_name(at.speed),
+           at.root_port, at.route,
            d.is_hub         ? "hub"
            : d.storage >= 0 ? "mass storage"
                             : "not bound");
