@@ -78,17 +78,17 @@ Status bcm2711_rc_bar2(const Bcm2711PcieConfig& c, uint32_t* lo, uint32_t* hi,
   // -(cpu - pci)) and Circle bcmpciehostbridge.cpp, which writes the same for its fixed
   // CPU 0 window. Our DMA helpers and SCB0 size assume the window starts at CPU address 0
   // (every Pi 4 DTB says so): refuse anything else loudly rather than guess (review item 9).
-  if (c.inbound_cpu != 0)
+  if (c.inbound.cpu_base != 0)
     return Status::error(
         "pcie: inbound window starts at CPU 0x%llx, not 0 (DTB dma-ranges): unsupported layout",
-        (unsigned long long)c.inbound_cpu);
-  uint32_t lg = log2_exact(c.inbound_size);
+        (unsigned long long)c.inbound.cpu_base);
+  uint32_t lg = log2_exact(c.inbound.size);
   uint64_t rounded = 1ull << lg;
   uint32_t code = bcm2711_inbound_size_code(rounded);
   if (code == 0)
     return Status::error("pcie: inbound window of %llu bytes not encodable",
-                         (unsigned long long)c.inbound_size);
-  uint64_t offset = c.inbound_pci - c.inbound_cpu;
+                         (unsigned long long)c.inbound.size);
+  uint64_t offset = c.inbound.bus_base - c.inbound.cpu_base;
   if (offset & (rounded - 1))
     return Status::error("pcie: inbound window PCI - CPU offset 0x%llx not aligned to its size",
                          (unsigned long long)offset);
@@ -113,10 +113,10 @@ Status Bcm2711Pcie::set_inbound_window() {
 }
 
 void Bcm2711Pcie::set_outbound_window() {
-  uint64_t cpu_mb = config_.outbound_cpu >> 20;
-  uint64_t limit_mb = (config_.outbound_cpu + config_.outbound_size - 1) >> 20;
-  regs_.write32(rdb::kMemWin0Lo, uint32_t(config_.outbound_pci));
-  regs_.write32(rdb::kMemWin0Hi, uint32_t(config_.outbound_pci >> 32));
+  uint64_t cpu_mb = config_.outbound.cpu_base >> 20;
+  uint64_t limit_mb = (config_.outbound.cpu_base + config_.outbound.size - 1) >> 20;
+  regs_.write32(rdb::kMemWin0Lo, uint32_t(config_.outbound.bus_base));
+  regs_.write32(rdb::kMemWin0Hi, uint32_t(config_.outbound.bus_base >> 32));
   uint32_t bl = regs_.read32(rdb::kMemWin0BaseLimit);
   bl = (bl & 0x000F000F) | (uint32_t(cpu_mb & 0xFFF) << 4) | (uint32_t(limit_mb & 0xFFF) << 20);
   regs_.write32(rdb::kMemWin0BaseLimit, bl);
@@ -130,7 +130,7 @@ Status Bcm2711Pcie::init(const Bcm2711PcieConfig& config) {
   config_ = config;
   link_up_ = false;
   regs_ = mmio::RegisterBlock(config.base);
-  if (config.inbound_size == 0)
+  if (config.inbound.size == 0)
     return Status::error("pcie: no inbound window (DTB dma-ranges missing?)");
 
   // 2.-4. Bridge into reset with PERST# asserted, then the bridge out of reset.

@@ -4,9 +4,9 @@
 // index/data window, and only device 0 exists below a PCIe port.
 //
 // Addresses:
-//   outbound: CPU outbound_cpu (0x6_0000_0000) -> PCI outbound_pci (0xF800_0000), 64 MiB
-//   inbound:  PCI inbound_pci -> CPU inbound_cpu, inbound_size (from the DTB dma-ranges of
-//             /scb/pcie@7d500000; the VL805 firmware load DMAs through this window)
+//   outbound: CPU 0x6_0000_0000 -> PCI 0xF800_0000, 64 MiB (the DTB ranges)
+//   inbound:  RAM as PCI sees it (the DTB dma-ranges of /scb/pcie@7d500000; the VL805
+//             firmware load DMAs through this window)
 // Every address handed to a device on this bus is CPU physical + dma_offset(); the board's
 // DMA helpers must apply it (platform::dma_bus_address / dma_alloc_coherent).
 #pragma once
@@ -14,18 +14,15 @@
 
 #include "drivers/mmio.h"
 #include "drivers/pcie/pci_config.h"
+#include "runtime/core/bus_window.h"
 #include "runtime/core/status.h"
 
 namespace inferpi::pci {
 
 struct Bcm2711PcieConfig {
   uintptr_t base = 0;  // 0xFD50_0000; 0 = no BCM2711 root complex on this board
-  uint64_t inbound_pci = 0;
-  uint64_t inbound_cpu = 0;
-  uint64_t inbound_size = 0;
-  uint64_t outbound_cpu = 0x6'0000'0000ull;
-  uint64_t outbound_pci = 0xF800'0000ull;
-  uint64_t outbound_size = 64ull << 20;
+  BusWindow inbound;   // PCI bus addresses of RAM (DTB dma-ranges; the VL805's DMA)
+  BusWindow outbound{0x6'0000'0000ull, 0xF800'0000ull, 64ull << 20};  // CPU -> PCI (BARs)
 };
 
 class Bcm2711Pcie final : public ConfigSpace {
@@ -35,7 +32,7 @@ class Bcm2711Pcie final : public ConfigSpace {
   Status init(const Bcm2711PcieConfig& config);
   bool link_up() const { return link_up_; }
   // PCI bus address = CPU physical address + dma_offset().
-  uint64_t dma_offset() const { return config_.inbound_pci - config_.inbound_cpu; }
+  uint64_t dma_offset() const { return config_.inbound.bus_base - config_.inbound.cpu_base; }
   uint32_t link_speed() const { return link_speed_; }  // 1 = 2.5 GT/s, 2 = 5 GT/s
   uint32_t link_width() const { return link_width_; }  // lanes (x1 on a Pi 4)
   // MISC_PCIE_STATUS now (link bits 4, 5), for `diag`.

@@ -18,7 +18,7 @@ Status PciBus::enumerate() {
   if (!config_) return Status::error("pci: no host bridge");
   count_ = 0;
   last_bus_ = 0;
-  next_pci_ = window_.pci_base;
+  next_pci_ = window_.bus_base;
   return scan_bus(0, 0);
 }
 
@@ -67,7 +67,7 @@ Status PciBus::setup_function(Address a, uint32_t id) {
 Status PciBus::alloc(uint64_t size, uint64_t* pci_addr) {
   uint64_t align = size < 4096 ? 4096 : size;  // never share a page between BARs
   uint64_t addr = align_up(next_pci_, align);
-  if (addr + size > window_.pci_base + window_.size || addr + size > 0x1'0000'0000ull)
+  if (addr + size > window_.bus_end() || addr + size > 0x1'0000'0000ull)
     return Status::error("pci: BAR of %llu bytes does not fit the memory window",
                          (unsigned long long)size);
   next_pci_ = addr + size;
@@ -102,7 +102,7 @@ Status PciBus::assign_bars(Function& f, int bar_count) {
     INFERPI_TRY(alloc(size, &pci_addr));
     config_->write32(a, off, uint32_t(pci_addr) | (orig & 0xF));
     if (is64) config_->write32(a, uint16_t(off + 4), uint32_t(pci_addr >> 32));
-    f.bar_cpu[i] = pci_addr - window_.pci_base + window_.cpu_base;
+    f.bar_cpu[i] = window_.to_cpu(pci_addr);
     f.bar_size[i] = size;
     if (is64) i++;  // the upper half is not a BAR of its own
   }

@@ -12,17 +12,10 @@
 #include <cstdint>
 
 #include "drivers/pcie/pci_config.h"
+#include "runtime/core/bus_window.h"
 #include "runtime/core/status.h"
 
 namespace inferpi::pci {
-
-// An outbound memory window: PCI addresses [pci_base, pci_base + size) appear to the CPU at
-// cpu_base.
-struct MemoryWindow {
-  uint64_t cpu_base = 0;
-  uint64_t pci_base = 0;
-  uint64_t size = 0;
-};
 
 struct Function {
   Address address;
@@ -39,8 +32,8 @@ class PciBus {
   static constexpr size_t kMaxFunctions = 32;
 
   PciBus() = default;
-  PciBus(ConfigSpace& config, MemoryWindow window) { init(config, window); }
-  void init(ConfigSpace& config, MemoryWindow window) {
+  PciBus(ConfigSpace& config, BusWindow window) { init(config, window); }
+  void init(ConfigSpace& config, BusWindow window) {
     config_ = &config;
     window_ = window;
     count_ = 0;
@@ -66,7 +59,7 @@ class PciBus {
   Status alloc(uint64_t size, uint64_t* pci_addr);
 
   ConfigSpace* config_ = nullptr;
-  MemoryWindow window_;
+  BusWindow window_;       // the outbound memory window: PCI addresses = bus addresses
   uint64_t next_pci_ = 0;  // allocation cursor inside the window (PCI address)
   uint8_t last_bus_ = 0;
   Function functions_[kMaxFunctions];

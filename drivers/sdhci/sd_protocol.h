@@ -43,19 +43,6 @@ inline uint32_t switch_group1_result(const uint8_t status[64]) { return status[1
 // CMD6 arguments: mode 0 checks, mode 1 switches; every other group stays (0xF).
 constexpr uint32_t kSwitchCheckHighSpeed = 0x00FFFFF1, kSwitchSetHighSpeed = 0x80FFFFF1;
 
-// DMA address translation for one bus (a DTB `dma-ranges` entry): bus = cpu - cpu_base +
-// bus_base for cpu in [cpu_base, cpu_base + size). size = 0: the bus has no DMA window.
-struct DmaRange {
-  uint64_t cpu_base = 0;
-  uint64_t bus_base = 0;
-  uint64_t size = 0;
-  bool translate(uint64_t cpu, uint64_t bytes, uint64_t* bus) const {
-    if (cpu < cpu_base || bytes > size || cpu - cpu_base > size - bytes) return false;
-    *bus = cpu - cpu_base + bus_base;
-    return true;
-  }
-};
-
 // ADMA2, 32-bit descriptors (SDHCI 3.00 §1.13.4): attribute 15:0 (valid, end, int,
 // act 5:4 = 2 "transfer data"), length 31:16 (kept <= 32 KiB: some hosts do not take
 // 0 = 65536), address 63:32. Fills `table` for `bytes` at bus address `bus`; returns the

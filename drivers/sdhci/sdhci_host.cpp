@@ -333,12 +333,12 @@ const char* SdhciHost::path_name() const {
 
 // Bus address of [cpu, cpu + bytes) for the engine of the current path, if it can reach it.
 bool SdhciHost::dma_address(const void* cpu, uint64_t bytes, uint64_t* bus) const {
-  const DmaRange& range = path_ == SdPath::kSystemDma ? dma_.system.range : dma_.range;
+  const BusWindow& range = path_ == SdPath::kSystemDma ? dma_.system.range : dma_.range;
   uint64_t phys = 0;
   if (dma_.pci && path_ == SdPath::kAdma2) {  // the platform knows the PCIe inbound window
     if (!platform::dma_bus_address(cpu, bytes, bus)) return false;
   } else {
-    if (!platform::dma_physical_address(cpu, bytes, &phys) || !range.translate(phys, bytes, bus))
+    if (!platform::dma_physical_address(cpu, bytes, &phys) || !range.to_bus(phys, bytes, bus))
       return false;
   }
   return *bus + bytes <= (uint64_t(1) << 32);  // 32-bit ADMA2 descriptors / DMA registers

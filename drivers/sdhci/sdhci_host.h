@@ -38,7 +38,7 @@ struct SdhciDmaConfig {
   // A PCI host reaches memory through the platform's PCIe window (platform::dma_bus_address);
   // a fixed one through its bus's dma-ranges (`range`; size 0 = no DMA).
   bool pci = false;
-  DmaRange range;
+  BusWindow range;
   // For the system DMA path: the data port's bus address and the host's DREQ (0 = none).
   uint32_t data_port_bus = 0;
   uint32_t dreq = 0;

@@ -16,6 +16,7 @@
 #include "drivers/mmio.h"
 #include "drivers/sdhci/sd_protocol.h"
 #include "runtime/core/platform.h"
+#include "runtime/core/bus_window.h"
 #include "runtime/core/status.h"
 
 namespace inferpi::sd {
@@ -23,7 +24,7 @@ namespace inferpi::sd {
 struct SystemDmaConfig {
   uintptr_t base = 0;         // CPU address of the controller; 0 = none
   uint32_t channel_mask = 0;  // brcm,dma-channel-mask: channels the firmware leaves to us
-  DmaRange range;             // its bus's dma-ranges (Pi 4 B0: bus 0xC000_0000 = RAM 0, 1 GB)
+  BusWindow range;            // its bus's dma-ranges (Pi 4 B0: bus 0xC000_0000 = RAM 0, 1 GB)
 };
 
 class SystemDma {
@@ -34,7 +35,7 @@ class SystemDma {
   Status init(const SystemDmaConfig& config);
   bool ready() const { return ready_; }
   uint32_t channel() const { return channel_; }
-  const DmaRange& range() const { return config_.range; }
+  const BusWindow& range() const { return config_.range; }
 
   // Starts reading `bytes` from the device register at bus address `port` (DREQ `dreq`)
   // into bus address `dest`. The caller owns cache maintenance of the destination.

@@ -7,6 +7,7 @@
 #include "drivers/pcie/bcm2711_pcie.h"
 #include "drivers/pcie/pci_bus.h"
 #include "drivers/sdhci/system_dma.h"
+#include "runtime/core/bus_window.h"
 
 namespace inferpi {
 
@@ -16,7 +17,7 @@ struct StorageBoardConfig {
   uintptr_t ecam_base = 0;
   uint8_t ecam_buses = 0;
   pci::Bcm2711PcieConfig bcm2711;
-  pci::MemoryWindow window;
+  BusWindow window;
   // Firmware property interface (Pi 4 mailbox): VL805 notify, EMMC2 power and clock.
   FirmwareProperties* firmware = nullptr;
   // SD host at a fixed address (Pi 4 EMMC2); 0 = use an SDHCI found on PCI (QEMU sdhci-pci).
@@ -24,13 +25,13 @@ struct StorageBoardConfig {
   uint32_t sdhci_base_clock_hz = 0;  // 0 = from firmware or the capabilities register
   // DMA of that host: its bus's dma-ranges, its own bus address (the system DMA engine reads
   // its data port there) and its DREQ line (0 = none); the SoC's DMA controller.
-  sd::DmaRange sdhci_dma_range;
+  BusWindow sdhci_dma_range;
   uint32_t sdhci_bus_address = 0;
   uint32_t sdhci_dreq = 0;
   sd::SystemDmaConfig system_dma;
   // Called once the BCM2711 inbound window is programmed, before any DMA memory is handed
   // to a PCIe device: the board's DMA layer must add the offset from then on.
-  void (*set_dma_window)(uint64_t cpu_base, uint64_t bus_base, uint64_t size) = nullptr;
+  void (*set_dma_window)(const BusWindow& window) = nullptr;
 };
 
 }  // namespace inferpi

@@ -67,7 +67,7 @@ bool reg_address(const Fdt& fdt, const int* ancestors, int depth, int node, uint
 }
 
 // A PCI host's `ranges`: the first 32-bit memory window, as CPU and PCI addresses.
-Status pci_window(const Fdt& fdt, const int* ancestors, int depth, int node, pci::MemoryWindow* w) {
+Status pci_window(const Fdt& fdt, const int* ancestors, int depth, int node, BusWindow* w) {
   const uint8_t* d;
   uint32_t len;
   if (!fdt.prop(node, "ranges", &d, &len))
@@ -86,7 +86,7 @@ Status pci_window(const Fdt& fdt, const int* ancestors, int depth, int node, pci
     if (!translate(fdt, ancestors, depth, parent_addr, &cpu))
       return Status::error("dtb: %s: window 0x%llx not reachable from the CPU", fdt.name(node),
                            (unsigned long long)parent_addr);
-    *w = pci::MemoryWindow{cpu, pci_addr, size};
+    *w = BusWindow{cpu, pci_addr, size};
     return Status::ok();
   }
   return Status::error("dtb: %s: no 32-bit memory window in ranges", fdt.name(node));
@@ -104,22 +104,20 @@ Status bcm2711_inbound(const Fdt& fdt, const int* ancestors, int depth, int node
       !read_address(d, len, &pos, fdt.address_cells(ancestors[depth - 1]), &cpu) ||
       !Fdt::read_cells(d, len, &pos, fdt.size_cells(node), &size) || size == 0)
     return Status::error("dtb: %s: malformed dma-ranges", fdt.name(node));
-  c->inbound_pci = pci_addr;
-  c->inbound_cpu = cpu;
-  c->inbound_size = size;
+  c->inbound = BusWindow{cpu, pci_addr, size};
   return Status::ok();
 }
 
 // The first `dma-ranges` entry of the bus a node sits on (its parent): how that bus's
 // masters see RAM. Empty dma-ranges: 1:1 for the first 4 GiB; none: the bus has no DMA.
-bool bus_dma_range(const Fdt& fdt, const int* ancestors, int depth, sd::DmaRange* out) {
+bool bus_dma_range(const Fdt& fdt, const int* ancestors, int depth, BusWindow* out) {
   if (depth < 2) return false;
   int bus = ancestors[depth - 1], parent = ancestors[depth - 2];
   const uint8_t* d;
   uint32_t len;
   if (!fdt.prop(bus, "dma-ranges", &d, &len)) return false;
   if (len == 0) {
-    *out = sd::DmaRange{0, 0, uint64_t(1) << 32};
+    *out = BusWindow{0, 0, uint64_t(1) << 32};
     return true;
   }
   uint32_t pos = 0;
@@ -128,7 +126,7 @@ bool bus_dma_range(const Fdt& fdt, const int* ancestors, int depth, sd::DmaRange
       !read_address(d, len, &pos, fdt.address_cells(parent), &cpu) ||
       !Fdt::read_cells(d, len, &pos, fdt.size_cells(bus), &size) || size == 0)
     return false;
-  *out = sd::DmaRange{cpu, child, size};
+  *out = BusWindow{cpu, child, size};
   return true;
 }
 
@@ -153,7 +151,7 @@ Status visit(const Fdt& fdt, int node, int* ancestors, int depth, StorageBoardCo
       out->bcm2711.base == 0) {
     if (!reg_address(fdt, ancestors, depth, node, &base, &size))
       return Status::error("dtb: %s: bad reg", fdt.name(node));
-    pci::MemoryWindow w;
+    BusWindow w;
     INFERPI_TRY(pci_window(fdt, ancestors, depth, node, &w));
     uint64_t buses = size >> 20;
     out->ecam_base = uintptr_t(base);
@@ -163,13 +161,11 @@ Status visit(const Fdt& fdt, int node, int* ancestors, int depth, StorageBoardCo
              out->bcm2711.base == 0) {
     if (!reg_address(fdt, ancestors, depth, node, &base, &size))
       return Status::error("dtb: %s: bad reg", fdt.name(node));
-    pci::MemoryWindow w;
+    BusWindow w;
     INFERPI_TRY(pci_window(fdt, ancestors, depth, node, &w));
     INFERPI_TRY(bcm2711_inbound(fdt, ancestors, depth, node, &out->bcm2711));
     out->bcm2711.base = uintptr_t(base);
-    out->bcm2711.outbound_cpu = w.cpu_base;
-    out->bcm2711.outbound_pci = w.pci_base;
-    out->bcm2711.outbound_size = w.size;
+    out->bcm2711.outbound = w;
     out->window = w;
     out->ecam_base = 0;
   } else if (fdt.prop_has_string(node, "compatible", "brcm,bcm2711-emmc2") &&

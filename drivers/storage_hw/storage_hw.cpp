@@ -13,9 +13,7 @@ Status StorageHardware::start_pcie() {
     INFERPI_TRY(bcm_.init(config_.bcm2711));
     vl805_notified_ = false;
     vl805_ = pci::Vl805Firmware{};
-    if (config_.set_dma_window)
-      config_.set_dma_window(config_.bcm2711.inbound_cpu, config_.bcm2711.inbound_pci,
-                             config_.bcm2711.inbound_size);
+    if (config_.set_dma_window) config_.set_dma_window(config_.bcm2711.inbound);
     config_space_ = &bcm_;
   } else if (config_.ecam_base) {
     ecam_ = pci::EcamHost(config_.ecam_base, config_.ecam_buses);

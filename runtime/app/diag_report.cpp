@@ -15,17 +15,9 @@
 namespace inferpi {
 
 const char* diag_result_word(DiagResult result) {
-  switch (result) {
-    case DiagResult::kOk:
-      return "ok";
-    case DiagResult::kMeasured:
-      return "measured";
-    case DiagResult::kFail:
-      return "FAIL";
-    case DiagResult::kNotRun:
-      return "not run";
-  }
-  return "?";
+  constexpr const char* kWords[] = {"ok", "measured", "FAIL", "not run"};  // DiagResult order
+  static_assert(sizeof kWords / sizeof *kWords == size_t(DiagResult::kNotRun) + 1);
+  return size_t(result) < sizeof kWords / sizeof *kWords ? kWords[size_t(result)] : "?";
 }
 
 size_t format_diag_line(char* out, size_t cap, DiagResult result, const char* section,

@@ -12,9 +12,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "runtime/core/bus_window.h"
+
 namespace inferpi::dma {
 
-void set_bus_window(uint64_t cpu_base, uint64_t bus_base, uint64_t size);
+void set_bus_window(const BusWindow& window);
 // How many dma_bus_address() calls were refused because the buffer ran across two model
 // window segments (physically apart; the driver bounced those reads). For `mem`.
 uint64_t window_straddles();

@@ -32,7 +32,7 @@ namespace {
 SpinLock g_dma_lock;
 size_t g_dma_used = 0;
 // CPU -> bus translation for DMA (see dma.h). Identity until a driver sets a window.
-uint64_t g_window_cpu = 0, g_window_bus = 0, g_window_size = ~0ull;
+BusWindow g_window{0, 0, ~0ull};
 std::atomic<uint64_t> g_straddles{0};
 }  // namespace
 
@@ -69,10 +69,7 @@ bool dma_physical_address(const void* cpu, size_t size, uint64_t* phys) {
 bool dma_bus_address(const void* cpu, size_t size, uint64_t* bus) {
   uint64_t a = 0;
   if (!dma_physical_address(cpu, size, &a)) return false;
-  if (a < g_window_cpu || size > g_window_size || a - g_window_cpu > g_window_size - size)
-    return false;
-  *bus = a - g_window_cpu + g_window_bus;
-  return true;
+  return g_window.to_bus(a, size, bus);
 }
 
 void dma_clean(const void* cpu, size_t size) { mmu::clean_range(cpu, size); }
@@ -83,11 +80,7 @@ void dma_clean_invalidate(void* cpu, size_t size) { mmu::clean_invalidate_range(
 
 namespace inferpi::dma {
 
-void set_bus_window(uint64_t cpu_base, uint64_t bus_base, uint64_t size) {
-  platform::g_window_cpu = cpu_base;
-  platform::g_window_bus = bus_base;
-  platform::g_window_size = size;
-}
+void set_bus_window(const BusWindow& window) { platform::g_window = window; }
 
 uint64_t window_straddles() { return platform::g_straddles.load(std::memory_order_relaxed); }
 

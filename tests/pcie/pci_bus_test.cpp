@@ -60,7 +60,7 @@ TEST(PciBus, RootPortAndXhciLikeQemu) {
   x.bar_mask[0] = ~0x3FFFu & ~0xFu;  // 16 KiB
   x.bar_mask[1] = 0xFFFFFFFF;
   x.regs[5] = 0;
-  PciBus bus(cfg, MemoryWindow{0x1000'0000, 0x1000'0000, 0x2EFF'0000});
+  PciBus bus(cfg, inferpi::BusWindow{0x1000'0000, 0x1000'0000, 0x2EFF'0000});
   ASSERT_TRUE(bus.enumerate());
   ASSERT_EQ(bus.count(), 3u);
   const Function* xhci = bus.find_class(kClassXhci);
@@ -85,7 +85,7 @@ TEST(PciBus, WindowTooSmallIsAnError) {
   FakeConfig cfg;
   FakeFunction& e = cfg.add({0, 0, 0}, 0x12341111, 0x080501, 0);
   e.bar_mask[0] = ~0xFFFFFu & ~0xFu;  // 1 MiB BAR
-  PciBus bus(cfg, MemoryWindow{0x2000'0000, 0x2000'0000, 0x1000});
+  PciBus bus(cfg, inferpi::BusWindow{0x2000'0000, 0x2000'0000, 0x1000});
   inferpi::Status st = bus.enumerate();
   EXPECT_FALSE(st);
   EXPECT_NE(std::string(st.message()).find("does not fit"), std::string::npos);
@@ -97,7 +97,7 @@ TEST(PciBus, CpuAndPciAddressesDifferOnPi4) {
   e.regs[4] = 0x4;
   e.bar_mask[0] = ~0xFFFu & ~0xFu;  // 4 KiB like the VL805
   e.bar_mask[1] = 0xFFFFFFFF;
-  PciBus bus(cfg, MemoryWindow{0x6'0000'0000ull, 0xF800'0000ull, 64u << 20});
+  PciBus bus(cfg, inferpi::BusWindow{0x6'0000'0000ull, 0xF800'0000ull, 64u << 20});
   ASSERT_TRUE(bus.enumerate());
   EXPECT_EQ(cfg.read32({0, 0, 0}, 0x10), 0xF800'0004u);
   EXPECT_EQ(bus.function(0).bar_cpu[0], 0x6'0000'0000ull);

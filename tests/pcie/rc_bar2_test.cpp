@@ -9,9 +9,9 @@ using namespace inferpi::pci;
 namespace {
 Bcm2711PcieConfig window(uint64_t pci, uint64_t cpu, uint64_t size) {
   Bcm2711PcieConfig c;
-  c.inbound_pci = pci;
-  c.inbound_cpu = cpu;
-  c.inbound_size = size;
+  c.inbound.bus_base = pci;
+  c.inbound.cpu_base = cpu;
+  c.inbound.size = size;
   return c;
 }
 }  // namespace

@@ -93,17 +93,6 @@ TEST(SdSwitch, HighSpeedSupportAndResult) {
   EXPECT_EQ(switch_group1_result(status), 0xFu);
 }
 
-TEST(SdDma, RangeTranslation) {
-  DmaRange emmc2{0, 0xC0000000, 0x40000000};  // Pi 4 B0 emmc2bus dma-ranges
-  uint64_t bus = 0;
-  EXPECT_TRUE(emmc2.translate(0x1600000, 4096, &bus));
-  EXPECT_EQ(bus, 0xC1600000u);
-  EXPECT_TRUE(emmc2.translate(0x3FFFF000, 4096, &bus));
-  EXPECT_FALSE(emmc2.translate(0x3FFFF000, 4097, &bus));  // runs past the first GB
-  EXPECT_FALSE(emmc2.translate(0x40000000, 512, &bus));
-  EXPECT_FALSE(DmaRange{}.translate(0, 512, &bus));
-}
-
 TEST(SdDma, Adma2Descriptors) {
   uint64_t t[8] = {};
   // 80 KiB: 32 + 32 + 16 KiB, the last one with End.

@@ -38,7 +38,7 @@ TEST(StorageFdt, QemuVirtEcamHost) {
   EXPECT_EQ(c.ecam_base, 0x4010000000ull);
   EXPECT_EQ(c.ecam_buses, 255);
   EXPECT_EQ(c.window.cpu_base, 0x10000000u);
-  EXPECT_EQ(c.window.pci_base, 0x10000000u);
+  EXPECT_EQ(c.window.bus_base, 0x10000000u);
   EXPECT_EQ(c.window.size, 0x2eff0000u);
   EXPECT_EQ(c.bcm2711.base, 0u);
   EXPECT_EQ(c.sdhci_base, 0u);
@@ -51,14 +51,14 @@ TEST(StorageFdt, Pi4RootComplexAndEmmc2) {
   // reg <0 0x7d500000> in /scb, which maps 0x7c000000 -> 0xfc000000.
   EXPECT_EQ(c.bcm2711.base, 0xfd500000u);
   // ranges: PCI 0xf8000000 <- CPU 0x6_0000_0000, 64 MiB.
-  EXPECT_EQ(c.bcm2711.outbound_cpu, 0x600000000ull);
-  EXPECT_EQ(c.bcm2711.outbound_pci, 0xf8000000u);
-  EXPECT_EQ(c.bcm2711.outbound_size, 0x4000000u);
+  EXPECT_EQ(c.bcm2711.outbound.cpu_base, 0x600000000ull);
+  EXPECT_EQ(c.bcm2711.outbound.bus_base, 0xf8000000u);
+  EXPECT_EQ(c.bcm2711.outbound.size, 0x4000000u);
   EXPECT_EQ(c.window.cpu_base, 0x600000000ull);
   // dma-ranges of an early (B0) board: PCI 0 = CPU 0, 3 GB.
-  EXPECT_EQ(c.bcm2711.inbound_pci, 0u);
-  EXPECT_EQ(c.bcm2711.inbound_cpu, 0u);
-  EXPECT_EQ(c.bcm2711.inbound_size, 0xc0000000u);
+  EXPECT_EQ(c.bcm2711.inbound.bus_base, 0u);
+  EXPECT_EQ(c.bcm2711.inbound.cpu_base, 0u);
+  EXPECT_EQ(c.bcm2711.inbound.size, 0xc0000000u);
   // /emmc2bus maps 0x7e000000 -> 0xfe000000.
   EXPECT_EQ(c.sdhci_base, 0xfe340000u);
   // SD DMA: /emmc2bus dma-ranges = bus 0xc0000000 <- RAM 0, 1 GB (B0 boards); EMMC2 has no
