@@ -534,7 +534,9 @@ Status XhciController::evaluate_hub_fields(uint8_t slot_id, uint32_t hub_ports, 
 
 // Address Device, Configure Endpoint and Evaluate Context point the controller at the slot's
 // input context, which the caller has just written: the full barrier puts those writes
-// (coherent DMA memory) before the command TRB and its doorbell.
+// (coherent DMA memory) before the command TRB and its doorbell. Linux does the same with the
+// wmb() in xhci-ring.c queue_trb() before the cycle bit hands a TRB over; a DSB SY completes
+// normal-memory writes before the later MMIO doorbell write (Armv8 memory model).
 Status XhciController::input_context_command(uint8_t slot_id, const Slot& s, uint32_t type,
                                              const char* step) {
   mmio::barrier_full();
