@@ -375,15 +375,15 @@ Status bpe_tokenizer_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& a
     // Normal and user-defined tokens are text; control and unknown ones are special
     // (parse_special); unused padding and byte tokens are neither. End-of-generation texts
     // are control whatever the file says, as llama.cpp forces them.
-    int64_t type = have_types ? types.int_at(i) : 1;
-    uint8_t kind = type == 1                ? BpeTokenizer::kNormal
-                   : type == 4              ? BpeTokenizer::kUserDefined
-                   : type == 2 || type == 3 ? BpeTokenizer::kControl
-                                            : BpeTokenizer::kUnused;
-    if (is_end_of_generation_text(t)) kind = BpeTokenizer::kControl;
+    using T = SplittingTokenizer;  // GGUF's token types are numbered as T::TokenType
+    int64_t type = have_types ? types.int_at(i) : int64_t(T::kNormal);
+    uint8_t kind = type == T::kNormal                           ? T::kNormal
+                   : type == T::kUserDefined                    ? T::kUserDefined
+                   : type == T::kUnknown || type == T::kControl ? T::kControl
+                                                                : T::kUnused;
+    if (is_end_of_generation_text(t)) kind = T::kControl;
     size_t n = 0;
-    if (kind == BpeTokenizer::kControl || kind == BpeTokenizer::kUnused ||
-        !gpt2_decode(t, buf + pos + 5, &n)) {
+    if (kind == T::kControl || kind == T::kUnused || !gpt2_decode(t, buf + pos + 5, &n)) {
       memcpy(buf + pos + 5, t.data, t.size);
       n = t.size;
     }
@@ -477,8 +477,10 @@ Status tokenizer_from_gguf(const GgufFile& f, const LlamaConfig& c, Arena& arena
   memcpy(buf + pos + 4, trailer, 12);
   pos += 16;
   for (uint64_t i = 0; i < V; i++) {
-    int64_t t = have_types ? types.int_at(i) : 1;
-    buf[pos++] = uint8_t(t >= 1 && t <= 6 ? t : 1);  // unknown kinds count as normal text
+    using T = SplittingTokenizer;  // GGUF's token types are numbered as T::TokenType
+    int64_t t = have_types ? types.int_at(i) : int64_t(T::kNormal);
+    // Types outside the enum count as normal text.
+    buf[pos++] = uint8_t(t >= T::kNormal && t <= T::kByte ? t : int64_t(T::kNormal));
   }
   auto* spm = arena_new<SpmTokenizer>(arena);
   if (!spm) return Status::error("out of memory for the tokenizer");
