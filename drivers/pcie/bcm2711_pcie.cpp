@@ -88,7 +88,7 @@ Status bcm2711_rc_bar2(const Bcm2711PcieConfig& c, uint32_t* lo, uint32_t* hi,
   if (code == 0)
     return Status::error("pcie: inbound window of %llu bytes not encodable",
                          (unsigned long long)c.inbound.size);
-  uint64_t offset = c.inbound.bus_base - c.inbound.cpu_base;
+  uint64_t offset = c.inbound.offset();
   if (offset & (rounded - 1))
     return Status::error("pcie: inbound window PCI - CPU offset 0x%llx not aligned to its size",
                          (unsigned long long)offset);

@@ -32,7 +32,7 @@ class Bcm2711Pcie final : public ConfigSpace {
   Status init(const Bcm2711PcieConfig& config);
   bool link_up() const { return link_up_; }
   // PCI bus address = CPU physical address + dma_offset().
-  uint64_t dma_offset() const { return config_.inbound.bus_base - config_.inbound.cpu_base; }
+  uint64_t dma_offset() const { return config_.inbound.offset(); }
   uint32_t link_speed() const { return link_speed_; }  // 1 = 2.5 GT/s, 2 = 5 GT/s
   uint32_t link_width() const { return link_width_; }  // lanes (x1 on a Pi 4)
   // MISC_PCIE_STATUS now (link bits 4, 5), for `diag`.

@@ -19,6 +19,7 @@ struct BusWindow {
   }
   uint64_t to_cpu(uint64_t bus) const { return bus - bus_base + cpu_base; }
   uint64_t bus_end() const { return bus_base + size; }
+  uint64_t offset() const { return bus_base - cpu_base; }  // bus = CPU + offset (mod 2^64)
 };
 
 }  // namespace inferpi

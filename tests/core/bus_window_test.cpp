@@ -24,6 +24,7 @@ TEST(BusWindow, PciOutboundBusToCpu) {
   EXPECT_EQ(pi4.to_cpu(0xF800'0000ull), 0x6'0000'0000ull);
   EXPECT_EQ(pi4.to_cpu(0xF810'0000ull), 0x6'0010'0000ull);
   EXPECT_EQ(pi4.bus_end(), 0xFC00'0000ull);
+  EXPECT_EQ(BusWindow({0, 0xC000'0000ull, 1ull << 30}).offset(), 0xC000'0000ull);
 }
 
 }  // namespace
