@@ -535,8 +535,9 @@ Status XhciController::evaluate_hub_fields(uint8_t slot_id, uint32_t hub_ports, 
 // Address Device, Configure Endpoint and Evaluate Context point the controller at the slot's
 // input context, which the caller has just written: the full barrier puts those writes
 // (coherent DMA memory) before the command TRB and its doorbell. Linux does the same with the
-// wmb() in xhci-ring.c queue_trb() before the cycle bit hands a TRB over; a DSB SY completes
-// normal-memory writes before the later MMIO doorbell write (Armv8 memory model).
+// wmb() in xhci-ring.c queue_trb() before the cycle bit hands a TRB over, Circle with the
+// DataSyncBarrier() in xhcicommandmanager.cpp DoCommand() before the doorbell; a DSB SY
+// completes normal-memory writes before the later MMIO doorbell write (Armv8 memory model).
 Status XhciController::input_context_command(uint8_t slot_id, const Slot& s, uint32_t type,
                                              const char* step) {
   mmio::barrier_full();
